@@ -1,0 +1,7 @@
+"""skbackprop: a scikit-learn multilayer perceptron on a readable numpy backprop core."""
+
+from ._classifier import MLPScratchClassifier
+
+__version__ = "0.1.0"
+
+__all__ = ["MLPScratchClassifier", "__version__"]

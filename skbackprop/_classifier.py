@@ -1,0 +1,524 @@
+"""The scikit-learn face of skbackprop: :class:`MLPScratchClassifier`."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import registry
+from ._training import fit_full_batch, fit_stochastic
+from ._validation import check_hidden_layer_sizes, check_parameters, check_sample_weight
+from .network import Network
+
+__all__ = ["MLPScratchClassifier"]
+
+
+def _partial_fit_is_available(est):
+    """Whether ``est.solver`` names or is a stochastic (minibatch) optimizer."""
+    solver = est.solver
+    if isinstance(solver, str):
+        try:
+            solver = registry.get("optimizer", solver)
+        except ValueError:
+            return False
+    if not getattr(solver, "stochastic", False):
+        raise AttributeError(
+            f"partial_fit is only available for stochastic optimizers; solver={est.solver!r} "
+            "is not stochastic."
+        )
+    return True
+
+
+def _carry_state(previous, fresh):
+    """Copy the learned state (attributes ending in ``_``) of a plugin into a new one."""
+    if type(previous) is type(fresh):
+        fresh.__dict__.update((k, v) for k, v in vars(previous).items() if k.endswith("_"))
+    return fresh
+
+
+class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
+    """Multilayer perceptron classifier trained by a plain-numpy backpropagation core.
+
+    A drop-in for :class:`sklearn.neural_network.MLPClassifier`: it takes the
+    same parameters with the same defaults and meaning, and sets the same
+    fitted attributes. In addition every part of the network is a plugin,
+    named by a string or given as a configured instance: the hidden and output
+    activations, the loss, the optimizer (``solver``), the learning-rate
+    schedule (``learning_rate``) and the weight initializer.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Units of each hidden layer; ``()`` gives a network without hidden layers.
+    activation : str or Activation, default="relu"
+        Hidden activation: ``"identity"``, ``"logistic"``/``"sigmoid"``,
+        ``"tanh"``, ``"relu"``, ``"leaky_relu"``, ``"elu"``, ``"softplus"``,
+        ``"gelu"``, a registered plugin name, or an
+        :class:`~skbackprop.activations.Activation` instance.
+    solver : str or Optimizer, default="adam"
+        ``"adam"``, ``"sgd"``, ``"lbfgs"`` or an
+        :class:`~skbackprop.optimizers.Optimizer` instance. A name builds the
+        optimizer from ``momentum``, ``nesterovs_momentum``, ``beta_1``,
+        ``beta_2``, ``epsilon`` and ``max_fun``; an instance carries its own.
+    alpha : float, default=0.0001
+        Strength of the L2 penalty ``alpha/2 ‖W‖²``, divided by the sum of the
+        sample weights (the number of samples when unweighted).
+    batch_size : int or "auto", default="auto"
+        Minibatch size of stochastic solvers; ``"auto"`` is ``min(200, n_samples)``.
+    learning_rate : str or LearningRateSchedule, default="constant"
+        ``"constant"``, ``"invscaling"`` or ``"adaptive"`` (as in scikit-learn), or a
+        :class:`~skbackprop.schedules.LearningRateSchedule`. Unlike
+        scikit-learn, the schedule applies to every stochastic solver, Adam included.
+    learning_rate_init : float, default=0.001
+        Initial step size of stochastic solvers.
+    power_t : float, default=0.5
+        Exponent of ``learning_rate="invscaling"``.
+    max_iter : int, default=200
+        Maximum number of epochs (stochastic solvers) or iterations (L-BFGS).
+    shuffle : bool, default=True
+        Whether to shuffle the samples every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, the early-stopping split and the shuffles.
+    tol : float, default=1e-4
+        Improvement of the loss (or validation score) below which an epoch
+        counts as no improvement.
+    verbose : bool, default=False
+        Print the loss after every epoch.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution and optimizer state.
+    momentum : float, default=0.9
+        Momentum of ``solver="sgd"``.
+    nesterovs_momentum : bool, default=True
+        Whether ``solver="sgd"`` uses Nesterov's momentum.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified) and stop when
+        its accuracy stops improving; the best weights are kept.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Moment decay rates of ``solver="adam"``.
+    epsilon : float, default=1e-8
+        Numerical stabiliser of ``solver="adam"``.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before the schedule reacts (stop, or divide
+        the rate for ``"adaptive"``).
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of ``solver="lbfgs"``.
+    loss : str or Loss, default="log_loss"
+        ``"log_loss"`` (softmax cross-entropy for multiclass targets, binary
+        cross-entropy otherwise), ``"cross_entropy"``,
+        ``"binary_cross_entropy"``, ``"squared_error"`` or a
+        :class:`~skbackprop.losses.Loss` instance.
+    output_activation : str or Activation, default="auto"
+        Output activation; ``"auto"`` lets the loss choose (softmax or sigmoid
+        for log-loss, sigmoid for squared error).
+    weight_init : str or Initializer, default="glorot_uniform"
+        ``"glorot_uniform"`` (scikit-learn's scheme), ``"he_normal"``,
+        ``"normal"`` (unit normal) or an :class:`~skbackprop.initializers.Initializer`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    coefs_ : list of ndarray
+        Weight matrix of each layer, views into ``network_.params``.
+    intercepts_ : list of ndarray
+        Bias vector of each layer, views into ``network_.params``.
+    network_ : Network
+        The trained network (parameters and activations).
+    activation_, output_activation_ : Activation
+        Resolved hidden and output activations.
+    out_activation_ : str
+        Name of the output activation (scikit-learn's attribute).
+    loss_function_ : Loss
+        Resolved loss, specialised to the target type.
+    optimizer_ : Optimizer
+        Resolved optimizer with its state (momentum, moments).
+    learning_rate_schedule_ : LearningRateSchedule
+        Resolved schedule with its current rate.
+    initializer_ : Initializer
+        Resolved weight initializer.
+    loss_ : float
+        Training loss after the last epoch.
+    loss_curve_ : list of float
+        Training loss after each epoch (each L-BFGS iteration).
+    best_loss_ : float or None
+        Lowest training loss seen (None with early stopping).
+    validation_scores_ : list of float or None
+        Validation accuracy after each epoch, with early stopping.
+    best_validation_score_ : float or None
+        Best validation accuracy, with early stopping.
+    t_ : int
+        Number of training samples seen.
+    n_iter_ : int
+        Number of epochs (iterations) run by the last call.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of output units.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen during fit, when X has string column names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import MinMaxScaler
+    >>> from skbackprop import MLPScratchClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = make_pipeline(MinMaxScaler(), MLPScratchClassifier(max_iter=50, random_state=0))
+    >>> clf.fit(X, y).score(X, y) > 0.95
+    True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        loss="log_loss",
+        output_activation="auto",
+        weight_init="glorot_uniform",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.output_activation = output_activation
+        self.weight_init = weight_init
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 data trains in float32, anything else in float64.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a label-indicator matrix for multilabel targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; the loss is their weighted mean.
+
+        Returns
+        -------
+        self : MLPScratchClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(_partial_fit_is_available)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on ``X``, ``y``, continuing from the current state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that will ever be seen; required on the first call
+            (except for multilabel targets), ignored afterwards unless it
+            contradicts ``classes_``.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : MLPScratchClassifier
+        """
+        if not hasattr(self, "classes_"):
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer = LabelBinarizer().fit(y)
+            elif classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: "
+                    "use classes=np.unique(y_all) with every label that will be seen."
+                )
+            else:
+                self._label_binarizer = LabelBinarizer().fit(classes)
+            self.classes_ = self._label_binarizer.classes_
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes={classes!r} is not the same as on the first call to partial_fit, "
+                f"which set classes_={self.classes_!r}."
+            )
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _fit(self, X, y, sample_weight, incremental):
+        check_parameters(self)
+        hidden_layer_sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        if self.early_stopping and incremental:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: set early_stopping=False "
+                "and monitor a validation set yourself between calls."
+            )
+        first_pass = not hasattr(self, "network_") or (not self.warm_start and not incremental)
+        dtype = (np.float64, np.float32) if first_pass else self.network_.params.dtype
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], multi_output=True, dtype=dtype,
+            reset=first_pass,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        Y = self._encode_targets(y, first_pass, incremental).astype(X.dtype)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        random_state = check_random_state(self.random_state)
+
+        self._resolve_plugins(first_pass, incremental)
+        layer_sizes = (X.shape[1], *hidden_layer_sizes, Y.shape[1])
+        if first_pass:
+            self._initialize(layer_sizes, X.dtype, random_state)
+        elif self.network_.layer_sizes != layer_sizes:
+            raise ValueError(
+                f"warm_start/partial_fit needs the same layer sizes as the previous fit, "
+                f"{self.network_.layer_sizes}; got {layer_sizes}. Set warm_start=False to "
+                "start afresh."
+            )
+        self.network_.hidden_activation = self.activation_
+        self.network_.output_activation = self.output_activation_
+
+        if self.optimizer_.stochastic:
+            X, Y, sample_weight, validation = self._split_validation(
+                X, y, Y, sample_weight, random_state
+            )
+            fit_stochastic(self, X, Y, sample_weight, validation, random_state, incremental)
+        else:
+            fit_full_batch(self, X, Y, sample_weight)
+
+        if not np.isfinite(self.network_.params).all():
+            raise ValueError(
+                "Training produced non-finite weights. Scale the inputs (e.g. with "
+                "MinMaxScaler or StandardScaler) or lower learning_rate_init."
+            )
+        return self
+
+    def _encode_targets(self, y, first_pass, incremental):
+        """Fit or check the label binarizer and return the target matrix."""
+        check_classification_targets(y)
+        if not hasattr(self, "classes_") or (first_pass and not incremental):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if self._label_binarizer.y_type_ != "multilabel-indicator" and len(unseen):
+                raise ValueError(
+                    f"y has classes {unseen!r} that are not in classes_={self.classes_!r}. "
+                    "Pass every class to the first partial_fit call, or refit."
+                )
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes, but the data "
+                f"contains only one class: {self.classes_[0]!r}."
+            )
+        return self._label_binarizer.transform(y)
+
+    def _resolve_plugins(self, first_pass, incremental):
+        """Turn the plugin parameters into fresh fitted copies (never the user's objects)."""
+        target_type = self._label_binarizer.y_type_
+        self.activation_ = registry.resolve("activation", self.activation, "activation")
+        loss = registry.resolve("loss", self.loss, "loss")
+        self.loss_function_ = loss.for_target(target_type)
+        output_activation = self.output_activation
+        if isinstance(output_activation, str) and output_activation == "auto":
+            output_activation = loss.default_output_activation(target_type)
+        self.output_activation_ = registry.resolve(
+            "activation", output_activation, "output_activation"
+        )
+        self.out_activation_ = self.output_activation_.name or type(
+            self.output_activation_
+        ).__name__.lower()
+        self.initializer_ = registry.resolve("initializer", self.weight_init, "weight_init")
+
+        optimizer = registry.resolve(
+            "optimizer", self.solver, "solver", momentum=self.momentum,
+            nesterov=self.nesterovs_momentum, beta_1=self.beta_1, beta_2=self.beta_2,
+            epsilon=self.epsilon, max_fun=self.max_fun,
+        )
+        schedule = registry.resolve(
+            "schedule", self.learning_rate, "learning_rate", power_t=self.power_t
+        )
+        schedule.start(self.learning_rate_init)
+        if not first_pass:
+            # warm_start and partial_fit continue with the optimizer's moments;
+            # partial_fit also continues the schedule (e.g. an adapted rate).
+            optimizer = _carry_state(self.optimizer_, optimizer)
+            if incremental:
+                schedule = _carry_state(self.learning_rate_schedule_, schedule)
+        self.optimizer_ = optimizer
+        self.learning_rate_schedule_ = schedule
+
+    def _initialize(self, layer_sizes, dtype, random_state):
+        """Create and initialise the network and reset the training state."""
+        self.network_ = Network(layer_sizes, self.activation_, self.output_activation_, dtype)
+        self.network_.initialize(self.initializer_, random_state)
+        self.n_layers_ = len(layer_sizes)
+        self.n_outputs_ = layer_sizes[-1]
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        self._best_params = None
+        if self.optimizer_.stochastic:
+            self.optimizer_.initialize(self.network_.params)
+        if self.early_stopping and self.optimizer_.stochastic:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = np.inf
+
+    def _split_validation(self, X, y, Y, sample_weight, random_state):
+        """Hold out a stratified validation set when early stopping."""
+        if not self.early_stopping:
+            return X, Y, sample_weight, None
+        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        arrays = [X, y, Y] + ([] if sample_weight is None else [sample_weight])
+        parts = train_test_split(
+            *arrays, test_size=self.validation_fraction, random_state=random_state,
+            stratify=None if multilabel else y,
+        )
+        X_train, X_val, _, y_val, Y_train, _ = parts[:6]
+        sw_train, sw_val = parts[6:] if sample_weight is not None else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the "
+                "size of your dataset."
+            )
+
+        def validation():
+            y_pred = self._decode(self.network_.predict(X_val))
+            return accuracy_score(y_val, y_pred, sample_weight=sw_val)
+
+        return X_train, Y_train, sw_train, validation
+
+    # -------------------------------------------------------------- predict
+
+    @property
+    def coefs_(self):
+        """Weight matrices of the layers, views into ``network_.params``."""
+        return self.network_.weights
+
+    @property
+    def intercepts_(self):
+        """Bias vectors of the layers, views into ``network_.params``."""
+        return self.network_.biases
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "network_")
+
+    def _forward(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=self.network_.params.dtype, reset=False
+        )
+        return self.network_.predict(X)
+
+    def _decode(self, output):
+        return self._label_binarizer.inverse_transform(output)
+
+    def predict(self, X):
+        """Predict class labels (or a label-indicator matrix for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Labels from ``classes_``.
+        """
+        return self._decode(self._forward(X))
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class in the order of ``classes_``; for
+            multilabel targets, the independent probability of each label.
+        """
+        output = self._forward(X)
+        if self._label_binarizer.y_type_ == "binary":
+            return np.hstack([1 - output, output])
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            # Keep each label's probability strictly inside (0, 1) even where
+            # the sigmoid saturates.
+            eps = np.finfo(output.dtype).eps
+            np.clip(output, eps, 1 - eps, out=output)
+        return output
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, finite even for saturated outputs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        proba = self.predict_proba(X)
+        return np.log(np.maximum(proba, np.finfo(proba.dtype).tiny))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags

@@ -1,0 +1,99 @@
+"""The common base of every plugin: parameters, ``repr`` and cloning.
+
+A plugin is a plain object whose constructor stores each keyword argument
+unchanged under the same name. Offering ``get_params``/``set_params`` in the
+scikit-learn style makes :func:`sklearn.base.clone` work on it and lets
+``GridSearchCV`` reach nested parameters such as ``activation__negative_slope``
+through the estimator's own ``get_params(deep=True)``.
+"""
+
+import inspect
+
+__all__ = ["Plugin"]
+
+
+class Plugin:
+    """Base class of activations, losses, optimizers, initializers, schedules.
+
+    Subclasses write an explicit ``__init__`` (no ``*args``/``**kwargs``) that
+    stores every argument as an attribute of the same name, and set the class
+    attribute ``name`` to the string the registry knows them by.
+    """
+
+    #: Registry name of the plugin (``None`` for abstract bases).
+    name = None
+
+    @classmethod
+    def _get_param_names(cls):
+        init = cls.__init__
+        if init is object.__init__:
+            return []
+        signature = inspect.signature(init)
+        names = []
+        for parameter in signature.parameters.values():
+            if parameter.name == "self":
+                continue
+            if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                raise TypeError(
+                    f"{cls.__name__}.__init__ must list its parameters explicitly "
+                    "(no *args or **kwargs), so that it can be cloned and searched."
+                )
+            names.append(parameter.name)
+        return sorted(names)
+
+    def get_params(self, deep=True):
+        """Get the parameters of this plugin.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of nested plugins, as ``name__param``.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = {}
+        for key in self._get_param_names():
+            value = getattr(self, key)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                params.update((f"{key}__{k}", v) for k, v in value.get_params().items())
+            params[key] = value
+        return params
+
+    def set_params(self, **params):
+        """Set the parameters of this plugin.
+
+        Parameters
+        ----------
+        **params : dict
+            Plugin parameters, nested ones as ``name__param``.
+
+        Returns
+        -------
+        self : Plugin
+            This plugin.
+        """
+        valid = self._get_param_names()
+        nested = {}
+        for key, value in params.items():
+            key, _, sub_key = key.partition("__")
+            if key not in valid:
+                raise ValueError(
+                    f"Invalid parameter {key!r} for plugin {type(self).__name__}. "
+                    f"Valid parameters are: {valid}."
+                )
+            if sub_key:
+                nested.setdefault(key, {})[sub_key] = value
+            else:
+                setattr(self, key, value)
+        for key, sub_params in nested.items():
+            getattr(self, key).set_params(**sub_params)
+        return self
+
+    def __repr__(self):
+        arguments = ", ".join(
+            f"{key}={value!r}" for key, value in self.get_params(deep=False).items()
+        )
+        return f"{type(self).__name__}({arguments})"

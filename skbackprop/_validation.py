@@ -1,0 +1,107 @@
+"""Checks of estimator parameters and of sample weights, with actionable messages."""
+
+import numbers
+
+import numpy as np
+from sklearn.utils.validation import check_array, check_scalar
+
+__all__ = ["check_hidden_layer_sizes", "check_parameters", "check_sample_weight"]
+
+
+def check_hidden_layer_sizes(hidden_layer_sizes):
+    """The hidden layer sizes as a tuple of positive ints.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int
+
+    Returns
+    -------
+    sizes : tuple of int
+    """
+    sizes = hidden_layer_sizes
+    if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+        sizes = (sizes,)
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        sizes = None
+    if sizes is None or not all(
+        isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0 for n in sizes
+    ):
+        raise ValueError(
+            "hidden_layer_sizes must be a positive integer or a sequence of positive "
+            f"integers, e.g. (100,) or (64, 32); got {hidden_layer_sizes!r}."
+        )
+    return tuple(int(n) for n in sizes)
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}.")
+
+
+def check_parameters(est):
+    """Validate the numeric and boolean hyperparameters of ``est``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the parameter, its value and the accepted range.
+    """
+    real, integral = numbers.Real, numbers.Integral
+    check_scalar(est.alpha, "alpha", real, min_val=0)
+    if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
+        if isinstance(est.batch_size, str):
+            raise ValueError(f"batch_size must be 'auto' or a positive integer; got {est.batch_size!r}.")
+        check_scalar(est.batch_size, "batch_size", integral, min_val=1)
+    check_scalar(est.learning_rate_init, "learning_rate_init", real, min_val=0,
+                 include_boundaries="neither")
+    check_scalar(est.power_t, "power_t", real, min_val=0)
+    check_scalar(est.max_iter, "max_iter", integral, min_val=1)
+    check_scalar(est.tol, "tol", real, min_val=0)
+    check_scalar(est.momentum, "momentum", real, min_val=0, max_val=1)
+    check_scalar(est.validation_fraction, "validation_fraction", real, min_val=0, max_val=1,
+                 include_boundaries="neither")
+    check_scalar(est.beta_1, "beta_1", real, min_val=0, max_val=1, include_boundaries="left")
+    check_scalar(est.beta_2, "beta_2", real, min_val=0, max_val=1, include_boundaries="left")
+    check_scalar(est.epsilon, "epsilon", real, min_val=0, include_boundaries="neither")
+    if est.n_iter_no_change != np.inf:
+        check_scalar(est.n_iter_no_change, "n_iter_no_change", integral, min_val=1)
+    check_scalar(est.max_fun, "max_fun", integral, min_val=1)
+    for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
+        _check_bool(getattr(est, name), name)
+    if not isinstance(est.verbose, (bool, np.bool_, numbers.Integral)):
+        raise TypeError(f"verbose must be a bool or an int; got {est.verbose!r}.")
+
+
+def check_sample_weight(sample_weight, n_samples, dtype):
+    """Sample weights as a 1-D array of ``dtype``, or None.
+
+    Parameters
+    ----------
+    sample_weight : array-like, scalar or None
+    n_samples : int
+    dtype : numpy dtype
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,) or None
+    """
+    if sample_weight is None:
+        return None
+    if np.ndim(sample_weight) == 0:
+        return np.full(n_samples, sample_weight, dtype=dtype)
+    sample_weight = check_array(
+        sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight", copy=False
+    )
+    if sample_weight.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight.shape == {sample_weight.shape}, expected ({n_samples},): "
+            "pass one weight per sample."
+        )
+    if (sample_weight < 0).any():
+        raise ValueError("sample_weight must be non-negative; got negative weights.")
+    if not sample_weight.any():
+        raise ValueError("sample_weight must not be all zero: no sample would count.")
+    return sample_weight

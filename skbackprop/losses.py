@@ -1,0 +1,213 @@
+"""Loss functions: the cost C(y, a) and the output error δ^L = ∂C/∂z^L.
+
+A loss implements ``forward(Y, A, sample_weight)``, the weighted mean over
+samples of the per-sample cost, and ``backward(Y, A, sample_weight)``, its
+gradient with respect to the network output ``A`` (so it already carries the
+``sample_weight / sum(sample_weight)`` factor of the mean).
+
+The output error ``delta(Y, Z, A, activation, sample_weight)`` is the first
+backpropagation equation, ``δ^L = ∇_a C ⊙ f'(z^L)``. By default it is exactly
+that chain rule, ``activation.backward(Z, A, backward(Y, A))``. A loss
+overrides it with the fused ``(A - Y) * w`` only when ``activation`` is its
+canonical one (softmax for cross-entropy, sigmoid for binary cross-entropy,
+identity for squared error): faster, numerically stable, and never a hidden
+assumption, because any other pairing still takes the general path.
+"""
+
+import numpy as np
+from scipy.special import xlogy
+
+from ._plugin import Plugin
+from .activations import Identity, Sigmoid, Softmax
+
+__all__ = ["Loss", "LogLoss", "CrossEntropy", "BinaryCrossEntropy", "SquaredError"]
+
+
+def _normalized_weights(sample_weight, n_samples, dtype):
+    """Per-sample factors ``w_i / Σ w`` of the weighted mean, as a column."""
+    if sample_weight is None:
+        return np.full((n_samples, 1), 1.0 / n_samples, dtype=dtype)
+    sample_weight = np.asarray(sample_weight, dtype=dtype).reshape(-1, 1)
+    return sample_weight / sample_weight.sum()
+
+
+def _clip_probabilities(A):
+    eps = np.finfo(A.dtype).eps
+    return np.clip(A, eps, 1 - eps)
+
+
+class Loss(Plugin):
+    """Base class of losses.
+
+    Subclasses implement :meth:`forward` and :meth:`backward`, and may name a
+    ``canonical_activation`` class for which :meth:`delta` is fused.
+    """
+
+    #: Output activation class whose pairing with this loss gives δ = A - Y.
+    canonical_activation = None
+
+    def forward(self, Y, A, sample_weight=None):
+        """Mean loss over the samples.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n_samples, n_outputs)
+            Targets (one-hot or indicator for classification).
+        A : ndarray of shape (n_samples, n_outputs)
+            Network output.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Weights of the samples in the mean.
+
+        Returns
+        -------
+        loss : float
+        """
+        raise NotImplementedError
+
+    def backward(self, Y, A, sample_weight=None):
+        """Gradient of :meth:`forward` with respect to ``A``.
+
+        Parameters
+        ----------
+        Y, A, sample_weight
+            As in :meth:`forward`.
+
+        Returns
+        -------
+        dA : ndarray of shape (n_samples, n_outputs)
+        """
+        raise NotImplementedError
+
+    def delta(self, Y, Z, A, activation, sample_weight=None):
+        """Output error ``δ^L``: the gradient of the loss with respect to ``Z``.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n_samples, n_outputs)
+            Targets.
+        Z : ndarray of shape (n_samples, n_outputs)
+            Output pre-activations.
+        A : ndarray of shape (n_samples, n_outputs)
+            Output activations, ``activation.forward(Z)``.
+        activation : Activation
+            The output activation.
+        sample_weight : ndarray of shape (n_samples,), default=None
+
+        Returns
+        -------
+        delta : ndarray of shape (n_samples, n_outputs)
+        """
+        if self.canonical_activation is not None and type(activation) is (
+            self.canonical_activation
+        ):
+            # Canonical link: the activation's Jacobian cancels the loss's
+            # denominator, leaving the famous A - Y.
+            return (A - Y) * _normalized_weights(sample_weight, len(A), A.dtype)
+        return activation.backward(Z, A, self.backward(Y, A, sample_weight))
+
+    def for_target(self, target_type):
+        """The loss to train on targets of ``target_type``.
+
+        Parameters
+        ----------
+        target_type : str
+            ``"binary"``, ``"multiclass"`` or ``"multilabel-indicator"``.
+
+        Returns
+        -------
+        loss : Loss
+            ``self`` unless the loss dispatches on the target type, like
+            :class:`LogLoss`.
+        """
+        return self
+
+    def default_output_activation(self, target_type):
+        """Name of the output activation used with ``output_activation="auto"``."""
+        return self.canonical_activation.name
+
+
+class CrossEntropy(Loss):
+    """Categorical cross-entropy, ``C = -Σ_k y_k log a_k``; canonical with softmax."""
+
+    name = "cross_entropy"
+    canonical_activation = Softmax
+
+    def forward(self, Y, A, sample_weight=None):
+        per_sample = -xlogy(Y, _clip_probabilities(A)).sum(axis=1)
+        return float(np.average(per_sample, weights=sample_weight))
+
+    def backward(self, Y, A, sample_weight=None):
+        weights = _normalized_weights(sample_weight, len(A), A.dtype)
+        return -(Y / _clip_probabilities(A)) * weights
+
+
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy summed over outputs; canonical with the sigmoid.
+
+    ``C = -Σ_k [y_k log a_k + (1 - y_k) log(1 - a_k)]``, for binary and
+    multilabel targets (one independent probability per output).
+    """
+
+    name = "binary_cross_entropy"
+    canonical_activation = Sigmoid
+
+    def forward(self, Y, A, sample_weight=None):
+        A = _clip_probabilities(A)
+        per_sample = -(xlogy(Y, A) + xlogy(1 - Y, 1 - A)).sum(axis=1)
+        return float(np.average(per_sample, weights=sample_weight))
+
+    def backward(self, Y, A, sample_weight=None):
+        A = _clip_probabilities(A)
+        weights = _normalized_weights(sample_weight, len(A), A.dtype)
+        return (A - Y) / (A * (1 - A)) * weights
+
+
+class LogLoss(Loss):
+    """scikit-learn's ``"log_loss"``: the cross-entropy matching the target.
+
+    Resolves to :class:`CrossEntropy` (softmax output) for multiclass targets
+    and to :class:`BinaryCrossEntropy` (sigmoid output) for binary and
+    multilabel ones, as :class:`sklearn.neural_network.MLPClassifier` does.
+    """
+
+    name = "log_loss"
+
+    def for_target(self, target_type):
+        if target_type == "multiclass":
+            return CrossEntropy()
+        return BinaryCrossEntropy()
+
+    def default_output_activation(self, target_type):
+        return self.for_target(target_type).default_output_activation(target_type)
+
+    def forward(self, Y, A, sample_weight=None):
+        raise TypeError(
+            "LogLoss dispatches on the target type: call for_target(target_type) "
+            "to get the cross-entropy to evaluate."
+        )
+
+    backward = forward
+
+
+class SquaredError(Loss):
+    """The quadratic cost ``C = ½ ‖a - y‖²``, summed over outputs, averaged over samples.
+
+    Its canonical output is the identity, but a classifier uses a sigmoid output
+    by default, as in the classic textbook network; that pairing takes the
+    general chain-rule path ``δ = (a - y) ⊙ σ'(z)``.
+    """
+
+    name = "squared_error"
+    canonical_activation = Identity
+
+    def forward(self, Y, A, sample_weight=None):
+        per_sample = 0.5 * np.square(A - Y).sum(axis=1)
+        return float(np.average(per_sample, weights=sample_weight))
+
+    def backward(self, Y, A, sample_weight=None):
+        return (A - Y) * _normalized_weights(sample_weight, len(A), A.dtype)
+
+    def default_output_activation(self, target_type):
+        if target_type == "continuous":
+            return "identity"
+        return "logistic"

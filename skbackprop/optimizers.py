@@ -1,0 +1,209 @@
+"""Optimizers: how a gradient becomes a step on the flat parameter vector.
+
+A stochastic optimizer implements ``initialize(params)`` (allocate its state
+for a parameter vector of that shape) and ``step(params, grad,
+learning_rate)`` (update ``params`` in place). It never keeps a reference to
+``params``: the training loop hands them over on every call, which keeps
+optimizers picklable and safe after unpickling. Its state survives between
+calls, so ``warm_start`` and ``partial_fit`` continue where they stopped.
+
+The learning rate is not an optimizer hyperparameter here: a
+learning-rate schedule (:mod:`skbackprop.schedules`) owns it and passes the
+current value to every step.
+
+:class:`LBFGS` is the exception: a full-batch quasi-Newton method that drives
+the whole optimisation through :func:`scipy.optimize.minimize`.
+"""
+
+import numpy as np
+import scipy.optimize
+
+from ._plugin import Plugin
+
+__all__ = ["Optimizer", "SGD", "Adam", "LBFGS"]
+
+
+class Optimizer(Plugin):
+    """Base class of optimizers."""
+
+    #: Whether the optimizer takes minibatch steps (``step``) rather than
+    #: running a full-batch optimisation (``minimize``).
+    stochastic = True
+
+    def initialize(self, params):
+        """Allocate the state for a parameter vector like ``params``.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+        """
+
+    def is_initialized_for(self, params):
+        """Whether the state was allocated for a vector of this shape and dtype."""
+        return True
+
+    def step(self, params, grad, learning_rate):
+        """Update ``params`` in place from ``grad``.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+        grad : ndarray of shape (n_params,)
+            Gradient of the loss; may be used as scratch space.
+        learning_rate : float
+            Current step size.
+        """
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with (Nesterov) momentum.
+
+    ``v ← μ v - η g`` then ``w ← w + v``, or with Nesterov's momentum
+    ``w ← w + μ v - η g`` (scikit-learn's formulation).
+
+    Parameters
+    ----------
+    momentum : float, default=0.9
+        Momentum ``μ`` in [0, 1]; 0 gives plain gradient descent.
+    nesterov : bool, default=True
+        Whether to use Nesterov's momentum.
+    """
+
+    name = "sgd"
+
+    def __init__(self, momentum=0.9, nesterov=True):
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    def initialize(self, params):
+        self.velocity_ = np.zeros_like(params)
+
+    def is_initialized_for(self, params):
+        velocity = getattr(self, "velocity_", None)
+        return velocity is not None and velocity.shape == params.shape and (
+            velocity.dtype == params.dtype
+        )
+
+    def step(self, params, grad, learning_rate):
+        if not self.momentum:
+            params -= learning_rate * grad
+            return
+        velocity = self.velocity_
+        velocity *= self.momentum
+        grad *= learning_rate
+        velocity -= grad
+        if self.nesterov:
+            params += self.momentum * velocity
+            params -= grad
+        else:
+            params += velocity
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2014), in scikit-learn's formulation.
+
+    ``m ← β₁ m + (1-β₁) g``, ``v ← β₂ v + (1-β₂) g²``, and
+    ``w ← w - η_t m / (√v + ε)`` with ``η_t = η √(1-β₂ᵗ) / (1-β₁ᵗ)``.
+
+    Parameters
+    ----------
+    beta_1 : float, default=0.9
+        Decay rate of the first-moment estimate, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay rate of the second-moment estimate, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+    """
+
+    name = "adam"
+
+    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def initialize(self, params):
+        self.t_ = 0
+        self.first_moment_ = np.zeros_like(params)
+        self.second_moment_ = np.zeros_like(params)
+
+    def is_initialized_for(self, params):
+        moment = getattr(self, "first_moment_", None)
+        return moment is not None and moment.shape == params.shape and (
+            moment.dtype == params.dtype
+        )
+
+    def step(self, params, grad, learning_rate):
+        self.t_ += 1
+        m, v = self.first_moment_, self.second_moment_
+        m *= self.beta_1
+        m += (1 - self.beta_1) * grad
+        v *= self.beta_2
+        np.multiply(grad, grad, out=grad)
+        grad *= 1 - self.beta_2
+        v += grad
+        step_size = (
+            learning_rate * np.sqrt(1 - self.beta_2**self.t_) / (1 - self.beta_1**self.t_)
+        )
+        # grad is free now: reuse it as the denominator buffer.
+        denominator = np.sqrt(v, out=grad)
+        denominator += self.epsilon
+        np.divide(m, denominator, out=denominator)
+        denominator *= step_size
+        params -= denominator
+
+
+class LBFGS(Optimizer):
+    """Limited-memory BFGS through :func:`scipy.optimize.minimize`, full batch.
+
+    Parameters
+    ----------
+    max_fun : int, default=15000
+        Maximum number of loss evaluations.
+    """
+
+    name = "lbfgs"
+    stochastic = False
+
+    def __init__(self, max_fun=15000):
+        self.max_fun = max_fun
+
+    def minimize(self, loss_and_gradient, params, max_iter, tol, callback=None):
+        """Minimise the loss starting from ``params``, updating them in place.
+
+        Parameters
+        ----------
+        loss_and_gradient : callable
+            ``loss_and_gradient(params) -> (loss, grad)``, evaluated at the
+            candidate parameters.
+        params : ndarray of shape (n_params,)
+            Starting point; holds the solution on return.
+        max_iter : int
+            Maximum number of iterations.
+        tol : float
+            Stop when the projected gradient's largest entry is below ``tol``.
+        callback : callable, default=None
+            Called with the current parameters after each iteration.
+
+        Returns
+        -------
+        result : scipy.optimize.OptimizeResult
+        """
+
+        def objective(x):
+            # scipy works in float64; the network computes in its own dtype.
+            params[...] = x
+            value, grad = loss_and_gradient(params)
+            return value, grad.astype(np.float64, copy=False)
+
+        result = scipy.optimize.minimize(
+            objective,
+            params.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            callback=callback,
+            options={"maxfun": self.max_fun, "maxiter": max_iter, "gtol": tol},
+        )
+        params[...] = result.x
+        return result
