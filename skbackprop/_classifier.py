@@ -483,6 +483,11 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Probability estimates.
 
+        Probabilities are kept strictly inside (0, 1), so that
+        :meth:`predict_log_proba` is finite. Multiclass outputs that are not a
+        softmax (e.g. sigmoid units trained with squared error) are clipped at
+        zero and normalised to sum to one, as one-vs-rest classifiers do.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -494,17 +499,19 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
             multilabel targets, the independent probability of each label.
         """
         output = self._forward(X)
-        if self._label_binarizer.y_type_ == "binary":
-            return np.hstack([1 - output, output])
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
-            # Keep each label's probability strictly inside (0, 1) even where
-            # the sigmoid saturates.
-            eps = np.finfo(output.dtype).eps
-            np.clip(output, eps, 1 - eps, out=output)
-        return output
+        finfo = np.finfo(output.dtype)
+        target_type = self._label_binarizer.y_type_
+        if target_type == "multiclass":
+            proba = np.maximum(output, finfo.tiny, out=output)
+            proba /= proba.sum(axis=1, keepdims=True)
+            return proba
+        proba = np.clip(output, finfo.eps, 1 - finfo.eps, out=output)
+        if target_type == "binary":
+            return np.hstack([1 - proba, proba])
+        return proba
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, finite even for saturated outputs.
+        """Logarithm of :meth:`predict_proba` (always finite).
 
         Parameters
         ----------
@@ -515,7 +522,7 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         proba = self.predict_proba(X)
-        return np.log(np.maximum(proba, np.finfo(proba.dtype).tiny))
+        return np.log(proba, out=proba)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

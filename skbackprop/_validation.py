@@ -90,7 +90,7 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     """
     if sample_weight is None:
         return None
-    if np.ndim(sample_weight) == 0:
+    if isinstance(sample_weight, numbers.Number):
         return np.full(n_samples, sample_weight, dtype=dtype)
     sample_weight = check_array(
         sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight", copy=False
