@@ -99,8 +99,8 @@ def check_activation_large_inputs_finite(activation):
 def check_activation_rows_independent(activation):
     """Each sample (row) is transformed on its own: a sub-batch gives the same rows."""
     Z, dA = _points(shape=(6, 4))
-    A = activation.forward(Z)
-    dZ = activation.backward(Z, A, dA)
+    A = activation.forward(Z.copy())
+    dZ = activation.backward(Z.copy(), A.copy(), dA.copy())
     A_part = activation.forward(Z[:2].copy())
     dZ_part = activation.backward(Z[:2].copy(), A_part, dA[:2].copy())
     assert_close(activation, A_part, A[:2], "forward of the first 2 rows alone differs "
@@ -154,13 +154,14 @@ def check_activation_in_classifier(activation):
     check_fits_in_classifier(activation, "activation")
 
 
+# Inputs first: a plugin that overwrites them would fail the others confusingly.
 ACTIVATION_CHECKS = [
+    check_activation_inputs_unchanged,
     check_activation_gradient,
     check_activation_derivative_matches_backward,
     check_activation_dtypes,
     check_activation_large_inputs_finite,
     check_activation_rows_independent,
-    check_activation_inputs_unchanged,
     check_activation_pickle,
     check_activation_in_classifier,
 ]

@@ -216,7 +216,8 @@ def check_parameters(plugin):
         )
     rebuilt = cls(**params)
     for name in names:
-        if not params_equal(getattr(rebuilt, name), params[name]):
+        # The very object, as sklearn.base.clone demands: no copies, casts or abs().
+        if getattr(rebuilt, name) is not params[name]:
             fail(
                 plugin,
                 f"{cls.__name__}({name}={params[name]!r}) stored {getattr(rebuilt, name)!r}: "

@@ -207,12 +207,12 @@ def check_loss_in_classifier(loss):
 
 
 LOSS_CHECKS = [
+    check_loss_inputs_unchanged,
     check_loss_value,
     check_loss_gradient,
     check_loss_sample_weight,
     check_loss_delta,
     check_loss_dtypes,
-    check_loss_inputs_unchanged,
     check_loss_pickle,
     check_loss_in_classifier,
 ]
