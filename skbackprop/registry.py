@@ -72,7 +72,7 @@ def _check_plugin_class(kind, cls):
     base = KINDS[kind][0]
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise TypeError(
-            f"A {kind} plugin must be a subclass of "
+            f"A plugin of kind {kind!r} must be a subclass of "
             f"{base.__module__}.{base.__name__}; got {cls!r}."
         )
 
@@ -176,10 +176,11 @@ def _load_entry_points(kind):
         except Exception as exc:  # a broken plugin package must not break every fit
             warnings.warn(
                 f"Skipping the {kind} plugin {entry_point.name!r} of package {package!r}: "
-                f"loading {entry_point.value!r} failed with {type(exc).__name__}: {exc}. "
+                f"loading {entry_point.value!r} failed with {type(exc).__name__}: "
+                f"{str(exc).rstrip('.')}. "
                 f"Reinstall or fix {package!r}, or uninstall it to silence this warning.",
                 RuntimeWarning,
-                stacklevel=4,
+                stacklevel=3,  # the caller of available() or get()
             )
             continue
         registered = _registry[kind].get(entry_point.name)
@@ -189,7 +190,7 @@ def _load_entry_points(kind):
                 f"that name is already taken by {registered.__module__}."
                 f"{registered.__qualname__}. Ask the package to choose another name.",
                 RuntimeWarning,
-                stacklevel=4,
+                stacklevel=3,  # the caller of available() or get()
             )
             continue
         _registry[kind][entry_point.name] = cls
