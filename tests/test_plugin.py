@@ -186,3 +186,9 @@ def test_a_fitted_estimator_with_plugin_instances_pickles(data):
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
     assert repr(restored.optimizer_) == "Adam(beta_1=0.8, beta_2=0.999, epsilon=1e-08)"
+
+
+def test_set_params_on_a_nested_name_of_a_non_plugin_value_says_why():
+    plugin = Scaled(inner="tanh")
+    with pytest.raises(ValueError, match=r"inner__negative_slope.*'inner' is 'tanh', not a plugin"):
+        plugin.set_params(inner__negative_slope=0.1)
