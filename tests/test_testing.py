@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from skbackprop import registry
-from skbackprop.activations import Activation, ELU, LeakyReLU, Sigmoid, Softmax
+from skbackprop.activations import ELU, Activation, LeakyReLU, Sigmoid, Softmax
 from skbackprop.initializers import Initializer, Normal
 from skbackprop.losses import BinaryCrossEntropy, Loss
-from skbackprop.optimizers import SGD, Adam, LBFGS, Optimizer
+from skbackprop.optimizers import LBFGS, SGD, Adam, Optimizer
 from skbackprop.schedules import Adaptive, InvScaling, LearningRateSchedule
 from skbackprop.testing import (
     check_activation,
@@ -23,8 +23,8 @@ from skbackprop.testing import (
 )
 
 
-def _builtin_plugins():
-    """One default instance of every registered class, plus non-default configurations."""
+def _registered_plugins():
+    """A default instance of every registered class (built-ins and installed plugins), and more."""
     classes = {
         registry.get(kind, name) for kind in registry.KINDS for name in registry.available(kind)
     }
@@ -43,8 +43,8 @@ def _builtin_plugins():
     return defaults + configured
 
 
-@parametrize_with_checks(_builtin_plugins())
-def test_builtin_plugins_pass_every_conformance_check(plugin, check):
+@parametrize_with_checks(_registered_plugins())
+def test_registered_plugins_pass_every_conformance_check(plugin, check):
     check(plugin)
 
 

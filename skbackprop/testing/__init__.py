@@ -103,7 +103,8 @@ def plugin_checks(plugin):
     TypeError
         If ``plugin`` is a class or not an instance of a plugin base class.
     """
-    return COMMON_CHECKS + _CHECKS[_kind_of(plugin)]
+    # A kind without checks of its own yet still gets the common ones.
+    return COMMON_CHECKS + _CHECKS.get(_kind_of(plugin), [])
 
 
 def check_plugin(plugin):

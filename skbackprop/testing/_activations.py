@@ -65,23 +65,27 @@ def check_activation_derivative_matches_backward(activation):
     )
 
 
+def _forward_backward(activation, dtype):
+    """``(A, dZ)`` at the check points, computed in ``dtype``, on copies of the inputs."""
+    Z, dA = _points(dtype)
+    A = activation.forward(Z.copy())
+    return A, activation.backward(Z.copy(), A.copy(), dA.copy())
+
+
 def check_activation_dtypes(activation):
     """float32 in gives float32 out (float64 likewise), same shape, close to float64."""
-    Z64, dA64 = _points(np.float64)
-    A64 = activation.forward(Z64.copy())
-    dZ64 = activation.backward(Z64.copy(), A64.copy(), dA64.copy())
-    for dtype in (np.float64, np.float32):
-        Z, dA = _points(dtype)
-        A = activation.forward(Z)
+    Z, _ = _points()
+    results = {dtype: _forward_backward(activation, dtype) for dtype in (np.float64, np.float32)}
+    for dtype, (A, dZ) in results.items():
         assert_dtype(activation, A, dtype, "forward(Z)")
         assert_shape(activation, A, Z.shape, "forward(Z)")
-        dZ = activation.backward(Z, A, dA)
         assert_dtype(activation, dZ, dtype, "backward(Z, A, dA)")
         assert_shape(activation, dZ, Z.shape, "backward(Z, A, dA)")
-    assert_close(activation, A, A64, "float32 forward disagrees with float64",
-                 rtol=1e-4, atol=1e-5, at=("Z", Z64))
-    assert_close(activation, dZ, dZ64, "float32 backward disagrees with float64",
-                 rtol=1e-3, atol=1e-4, at=("Z", Z64))
+    (A64, dZ64), (A32, dZ32) = results[np.float64], results[np.float32]
+    assert_close(activation, A32, A64, "float32 forward disagrees with float64",
+                 rtol=1e-4, atol=1e-5, at=("Z", Z))
+    assert_close(activation, dZ32, dZ64, "float32 backward disagrees with float64",
+                 rtol=1e-3, atol=1e-4, at=("Z", Z))
 
 
 def check_activation_large_inputs_finite(activation):
@@ -138,13 +142,10 @@ def check_activation_inputs_unchanged(activation):
 def check_activation_pickle(activation):
     """A pickled and unpickled activation computes the same ``forward`` and ``backward``."""
     restored = pickle_round_trip(activation)
-    Z, dA = _points()
-    for plugin in (activation, restored):
-        A = plugin.forward(Z.copy())
-        result = (A, plugin.backward(Z.copy(), A, dA.copy()))
-        if plugin is activation:
-            expected = result
-    for got, want, what in zip(result, expected, ("forward", "backward")):
+    Z, _ = _points()
+    expected = _forward_backward(activation, np.float64)
+    for got, want, what in zip(_forward_backward(restored, np.float64), expected,
+                               ("forward", "backward")):
         assert_close(activation, got, want, f"the unpickled activation's {what} differs",
                      rtol=0, atol=0, at=("Z", Z))
 

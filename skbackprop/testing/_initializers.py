@@ -26,7 +26,7 @@ def _draw(initializer, fan_in, fan_out, activation, seed=SEED):
 
 
 def check_initializer_shapes(initializer):
-    """``initialize`` returns finite real weights ``(fan_in, fan_out)`` and biases ``(fan_out,)``."""
+    """``initialize`` returns finite weights ``(fan_in, fan_out)`` and biases ``(fan_out,)``."""
     for fan_in, fan_out in _LAYERS:
         for activation in (ReLU(), Sigmoid()):
             weights, biases = _draw(initializer, fan_in, fan_out, activation)

@@ -71,7 +71,7 @@ def check_loss_value(loss):
 
 
 def check_loss_gradient(loss):
-    """``backward`` agrees with central differences of ``forward``, without and with sample weights."""
+    """``backward`` agrees with central differences of ``forward``, with and without weights."""
     for case in _cases(loss):
         for label, sample_weight in (("", None), (" with sample_weight", case.sample_weight)):
             dA = case.loss.backward(case.Y.copy(), case.A.copy(), sample_weight)

@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
+from skbackprop_example_plugins import BinaryFocalLoss, Swish
 from sklearn.datasets import make_classification
 
 from skbackprop import MLPScratchClassifier, available
 from skbackprop.losses import BinaryCrossEntropy
 from skbackprop.testing import parametrize_with_checks
-from skbackprop_example_plugins import BinaryFocalLoss, Swish
 
 
 @parametrize_with_checks([Swish(), Swish(beta=2.5), BinaryFocalLoss(), BinaryFocalLoss(gamma=0.5)])
