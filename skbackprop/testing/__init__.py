@@ -35,7 +35,7 @@ modify the plugin. Then, per kind:
   their state through pickling;
 - initializers: shapes, finite values, reproducible with a seed, no draws
   from numpy's global random state;
-- learning-rate schedules: finite positive rates, ``start`` restarts,
+- learning-rate schedules: finite non-negative rates, ``start`` restarts,
   state survives pickling.
 """
 

@@ -83,10 +83,11 @@ def check_optimizer_descends(optimizer):
         end = quadratic.value(params)
         what = (f"{_N_STEPS} steps of learning rate {_LEARNING_RATE}"
                 if result is None else f"minimize with max_iter={_N_STEPS}")
-        if not end < 0.5 * start:
+        # Lenient on speed (Adagrad-like methods are slow), strict on direction.
+        if not end < 0.9 * start:
             fail(optimizer, f"{what} on a {np.dtype(dtype)} quadratic took its value from "
-                            f"{start:.4g} to {end:.4g}; expected at least a halving (is the "
-                            "step's sign right, and are params updated in place?).")
+                            f"{start:.4g} to {end:.4g}; expected a decrease of at least 10% "
+                            "(is the step's sign right, and are params updated in place?).")
         if result is not None:
             missing = [name for name in ("fun", "nit", "success", "status", "message")
                        if not hasattr(result, name)]

@@ -1,4 +1,4 @@
-"""Conformance checks of learning-rate schedules: positive rates, restarts, pickling."""
+"""Conformance checks of learning-rate schedules: non-negative rates, restarts, pickling."""
 
 import pickle
 
@@ -29,15 +29,15 @@ def _rates(schedule, n_epochs=10, n_samples=50, plateau_at=(3, 6)):
 
 
 def check_schedule_rates(schedule):
-    """``start`` sets the initial rate; later rates stay finite and positive."""
+    """``start`` sets the initial rate; later rates stay finite and non-negative."""
     fresh = clone(schedule)
     fresh.start(_INITIAL_RATE)
     if getattr(fresh, "learning_rate_", None) != _INITIAL_RATE:
         fail(schedule, f"after start({_INITIAL_RATE}) learning_rate_ is "
                        f"{getattr(fresh, 'learning_rate_', None)!r}, expected {_INITIAL_RATE}.")
     rates = _rates(fresh)
-    if not (np.all(np.isfinite(rates)) and np.all(rates > 0)):
-        fail(schedule, f"the learning rates over 10 epochs must be finite and positive; got "
+    if not (np.all(np.isfinite(rates)) and np.all(rates >= 0)):
+        fail(schedule, f"the learning rates over 10 epochs must be finite and non-negative; got "
                        f"{rates.tolist()}.")
 
 
