@@ -19,6 +19,7 @@ that does not use it.
 """
 
 import difflib
+import threading
 import warnings
 from importlib.metadata import entry_points
 
@@ -61,6 +62,7 @@ _ALIASES = {"activation": {"sigmoid": activations.Sigmoid}}
 _registry = {kind: {} for kind in KINDS}
 # Kinds whose entry points have been loaded (each is loaded at most once).
 _entry_points_loaded = set()
+_loading_lock = threading.RLock()
 
 
 def _check_kind(kind):
@@ -165,35 +167,45 @@ def _package_of(entry_point):
 
 def _load_entry_points(kind):
     """Register every entry point of ``kind``, warning about (and skipping) broken ones."""
-    if kind in _entry_points_loaded:
+    # Fits in threads (e.g. joblib's threading backend) may look up names at
+    # once: the lock makes them wait until a kind is completely loaded. It is
+    # re-entrant, and the kind is marked first, so a plugin module that looks
+    # up names while it is being imported does not load the kind again.
+    with _loading_lock:
+        if kind in _entry_points_loaded:
+            return
+        _entry_points_loaded.add(kind)
+        for entry_point in entry_points(group=KINDS[kind][1]):
+            _load_entry_point(kind, entry_point)
+
+
+def _load_entry_point(kind, entry_point):
+    """Register one entry point of ``kind``, or warn naming its package and skip it."""
+    package = _package_of(entry_point)
+    try:
+        cls = entry_point.load()
+        _check_plugin_class(kind, cls)
+    except Exception as exc:  # a broken plugin package must not break every fit
+        warnings.warn(
+            f"Skipping the {kind} plugin {entry_point.name!r} of package {package!r}: "
+            f"loading {entry_point.value!r} failed with {type(exc).__name__}: "
+            f"{str(exc).rstrip('.')}. "
+            f"Reinstall or fix {package!r}, or uninstall it to silence this warning.",
+            RuntimeWarning,
+            stacklevel=4,  # the caller of available() or get()
+        )
         return
-    _entry_points_loaded.add(kind)
-    for entry_point in entry_points(group=KINDS[kind][1]):
-        package = _package_of(entry_point)
-        try:
-            cls = entry_point.load()
-            _check_plugin_class(kind, cls)
-        except Exception as exc:  # a broken plugin package must not break every fit
-            warnings.warn(
-                f"Skipping the {kind} plugin {entry_point.name!r} of package {package!r}: "
-                f"loading {entry_point.value!r} failed with {type(exc).__name__}: "
-                f"{str(exc).rstrip('.')}. "
-                f"Reinstall or fix {package!r}, or uninstall it to silence this warning.",
-                RuntimeWarning,
-                stacklevel=3,  # the caller of available() or get()
-            )
-            continue
-        registered = _registry[kind].get(entry_point.name)
-        if registered is not None and registered is not cls:
-            warnings.warn(
-                f"Ignoring the {kind} plugin {entry_point.name!r} of package {package!r}: "
-                f"that name is already taken by {registered.__module__}."
-                f"{registered.__qualname__}. Ask the package to choose another name.",
-                RuntimeWarning,
-                stacklevel=3,  # the caller of available() or get()
-            )
-            continue
-        _registry[kind][entry_point.name] = cls
+    registered = _registry[kind].get(entry_point.name)
+    if registered is not None and registered is not cls:
+        warnings.warn(
+            f"Ignoring the {kind} plugin {entry_point.name!r} of package {package!r}: "
+            f"that name is already taken by {registered.__module__}."
+            f"{registered.__qualname__}. Ask the package to choose another name.",
+            RuntimeWarning,
+            stacklevel=4,  # the caller of available() or get()
+        )
+        return
+    _registry[kind][entry_point.name] = cls
 
 
 def available(kind):

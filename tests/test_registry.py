@@ -3,6 +3,7 @@
 import copy
 import subprocess
 import sys
+import threading
 import types
 import warnings
 
@@ -221,6 +222,38 @@ def test_an_unknown_name_after_a_broken_entry_point_is_still_a_clear_error(fake_
     with pytest.raises(ValueError, match=r"Unknown activation 'fake_broken'"):
         _warnings_of(registry.get, "activation", "fake_broken")
     assert "fake_broken" not in _warnings_of(available, "activation")[0]
+
+
+def test_a_lookup_in_another_thread_waits_for_entry_points_being_loaded(clean_registry,
+                                                                         monkeypatch):
+    loading, release = threading.Event(), threading.Event()
+
+    def slow_load():
+        loading.set()
+        release.wait(timeout=30)
+        return Cube
+
+    point = _FakeEntryPoint("slow_cube", slow_load)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [point])
+    results = {}
+
+    def look_up(key):
+        try:
+            results[key] = registry.get("activation", "slow_cube")
+        except Exception as exc:  # reported by the assertion below
+            results[key] = exc
+
+    first = threading.Thread(target=look_up, args=("first",))
+    first.start()
+    assert loading.wait(timeout=30)
+    second = threading.Thread(target=look_up, args=("second",))
+    second.start()
+    second.join(timeout=0.2)  # without the lock it would fail right away
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert results == {"first": Cube, "second": Cube}
+    assert point.loads == 1
 
 
 def test_installed_plugin_package_works_by_name_without_being_imported():
