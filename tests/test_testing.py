@@ -387,7 +387,23 @@ def test_parametrize_with_checks_makes_one_case_per_plugin_and_check():
     argnames, cases = mark.args
     assert argnames == "plugin, check"
     assert len(cases) == len(plugin_checks(plugins[0])) + len(plugin_checks(plugins[1]))
-    ids = [mark.kwargs["ids"](value) for case in cases for value in case]
+    ids = [mark.kwargs["ids"](value) for case in cases for value in case.values]
     assert "Swish(beta=1.5)" in ids
     assert "check_activation_gradient" in ids
     assert "check_loss_delta" in ids
+
+
+def _expected_failures(plugin):
+    if isinstance(plugin, SummedSquaredError):
+        return {"check_loss_sample_weight": "a weighted sum on purpose"}
+    return {}
+
+
+@parametrize_with_checks([SummedSquaredError()], expected_failed_checks=_expected_failures)
+def test_expected_failed_checks_are_strict_xfails(plugin, check):
+    check(plugin)
+
+
+def test_expected_failed_checks_must_name_real_checks():
+    with pytest.raises(ValueError, match=r"names \['check_typo'\] for Swish\(beta=1.0\)"):
+        parametrize_with_checks([Swish()], expected_failed_checks=lambda p: {"check_typo": "?"})
