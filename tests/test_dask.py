@@ -17,17 +17,10 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 dask_ml_wrappers = pytest.importorskip("dask_ml.wrappers")
 
-import joblib  # noqa: E402
-import psutil  # noqa: E402  (a dependency of distributed)
-from scipy.stats import loguniform  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.model_selection import GridSearchCV, RandomizedSearchCV  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import MinMaxScaler  # noqa: E402
-
-import user_activations  # noqa: E402
-from _augmented_digits import (  # noqa: E402
+import joblib
+import psutil  # installed with distributed
+import user_activations
+from _augmented_digits import (
     CLASSES,
     N_FEATURES,
     BlockRecordingClassifier,
@@ -36,10 +29,16 @@ from _augmented_digits import (  # noqa: E402
     augmented_block_y,
     held_out_digits,
 )
-from skbackprop import MLPScratchClassifier  # noqa: E402
-from skbackprop.activations import LeakyReLU  # noqa: E402
+from scipy.stats import loguniform
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
 
-pytestmark = pytest.mark.filterwarnings(f"ignore::{ConvergenceWarning.__module__}.ConvergenceWarning")
+from skbackprop import MLPScratchClassifier
+from skbackprop.activations import LeakyReLU
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 N_BLOCKS, BLOCK_ROWS, PASSES = 10, 10_000, 5
 
@@ -137,9 +136,8 @@ def test_search_on_dask_cluster_scores_exactly_as_default_backend(dask_client, m
     X, y = _search_data()
     reference = make_search(user_activations.ScaledTanh).fit(X, y)
 
-    with distributed.get_task_stream(dask_client) as task_stream:
-        with joblib.parallel_backend("dask"):
-            result = make_search(user_activations.ScaledTanh).fit(X, y)
+    with distributed.get_task_stream(dask_client) as task_stream, joblib.parallel_backend("dask"):
+        result = make_search(user_activations.ScaledTanh).fit(X, y)
 
     _assert_same_scores(reference, result)
     # The user-defined plugin was among the candidates, and both workers trained some.
@@ -240,7 +238,9 @@ def test_incremental_trains_blockwise_as_well_as_in_memory_fit(dask_client):
     assert incremental.estimator_.t_ == PASSES * N_BLOCKS * BLOCK_ROWS
 
     # The baseline: the same rows in memory, fit for the same number of epochs.
-    X_all, y_all = map(np.concatenate, zip(*(augmented_block(i, BLOCK_ROWS) for i in range(N_BLOCKS))))
+    X_all, y_all = map(
+        np.concatenate, zip(*(augmented_block(i, BLOCK_ROWS) for i in range(N_BLOCKS)))
+    )
     in_memory = dask_ml_wrappers.ParallelPostFit(
         MLPScratchClassifier(hidden_layer_sizes=(64,), max_iter=PASSES, random_state=0)
     ).fit(X_all, y_all)
@@ -253,6 +253,4 @@ def test_incremental_trains_blockwise_as_well_as_in_memory_fit(dask_client):
     in_memory_accuracy = float((in_memory.predict(X_test_dask) == y_test).mean().compute())
     assert in_memory_accuracy > 0.9
     assert abs(incremental_accuracy - in_memory_accuracy) <= 0.02
-    np.testing.assert_array_equal(
-        predictions.compute(), incremental.estimator_.predict(X_test)
-    )
+    np.testing.assert_array_equal(predictions.compute(), incremental.estimator_.predict(X_test))

@@ -10,9 +10,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
-
 from _augmented_digits import CLASSES, N_FEATURES, augmented_block, held_out_digits
+
 from skbackprop import MLPScratchClassifier
 
 N_BLOCKS, BLOCK_ROWS, PASSES = 10, 10_000, 5
@@ -49,7 +48,7 @@ def _train_over_chunks(model, X, y, passes, random_state):
     return model
 
 
-@pytest.mark.filterwarnings(f"ignore::{ConvergenceWarning.__module__}.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_partial_fit_over_memmap_chunks_is_as_accurate_as_in_memory_fit(memmapped_digits):
     X, y = memmapped_digits
     assert isinstance(X, np.memmap) and X.shape == (100_000, N_FEATURES)
@@ -57,11 +56,14 @@ def test_partial_fit_over_memmap_chunks_is_as_accurate_as_in_memory_fit(memmappe
 
     out_of_core = _train_over_chunks(
         MLPScratchClassifier(hidden_layer_sizes=(64,), random_state=0),
-        X, y, PASSES, np.random.RandomState(0),
+        X,
+        y,
+        PASSES,
+        np.random.RandomState(0),
     )
-    in_memory = MLPScratchClassifier(
-        hidden_layer_sizes=(64,), max_iter=PASSES, random_state=0
-    ).fit(np.array(X), np.array(y))
+    in_memory = MLPScratchClassifier(hidden_layer_sizes=(64,), max_iter=PASSES, random_state=0).fit(
+        np.array(X), np.array(y)
+    )
 
     assert out_of_core.t_ == PASSES * X.shape[0]
     assert out_of_core.network_.params.dtype == np.float32
