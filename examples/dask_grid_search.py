@@ -42,11 +42,13 @@ from skbackprop.activations import LeakyReLU
 _BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def make_search(hidden_layer_sizes):
+def make_search(hidden_layer_sizes=(64,), max_iter=40):
     """The search: three activations (one user-defined) times two penalties, 5-fold CV."""
     pipeline = make_pipeline(
         MinMaxScaler(),
-        MLPScratchClassifier(hidden_layer_sizes=hidden_layer_sizes, max_iter=40, random_state=0),
+        MLPScratchClassifier(
+            hidden_layer_sizes=hidden_layer_sizes, max_iter=max_iter, random_state=0
+        ),
     )
     grid = {
         "mlpscratchclassifier__activation": [
@@ -105,23 +107,29 @@ def main(argv=None):
     parser.add_argument("--scheduler", help="address of a running Dask scheduler")
     parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads per worker")
     parser.add_argument("--hidden", type=int, nargs="+", default=[64], help="hidden layer sizes")
+    parser.add_argument("--max-iter", type=int, default=40, help="epochs of each fit")
     parser.add_argument("--no-reference", action="store_true", help="skip the default backend")
     args = parser.parse_args(argv)
     X, y = load_digits(return_X_y=True)
     hidden = tuple(args.hidden)
 
     if not args.no_reference:
-        reference = make_search(hidden)
+        reference = make_search(hidden, args.max_iter)
         print(f"default joblib backend : {_timed_fit(reference, X, y):6.1f} s")
 
     with dask_client(args.scheduler, args.blas_threads) as client:
         # Start the workers' BLAS before asking how many threads it uses.
         client.run(np.dot, np.ones((2, 2)), np.ones((2, 2)))
         print(f"workers' BLAS threads  : {sorted(client.run(_blas_threads).values())}")
-        search = make_search(hidden)
+        search = make_search(hidden, args.max_iter)
+        cpu_before = client.run(time.process_time)
         with joblib.parallel_backend("dask"):
             elapsed = _timed_fit(search, X, y)
-        print(f"dask backend           : {elapsed:6.1f} s on {len(client.nthreads())} workers")
+        cpu_seconds = sum(client.run(time.process_time)[w] - cpu_before[w] for w in cpu_before)
+        print(
+            f"dask backend           : {elapsed:6.1f} s on {len(cpu_before)} workers, "
+            f"who used {cpu_seconds:.1f} s of CPU"
+        )
 
     print(f"best parameters        : {search.best_params_}")
     print(f"best CV accuracy       : {search.best_score_:.4f}")

@@ -6,6 +6,7 @@ that the worker processes are gone) when the test ends.
 """
 
 import importlib
+import os
 import shutil
 import sys
 
@@ -61,16 +62,10 @@ def dask_client():
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        worker_pids = list(client.run(_process_id).values())
+        worker_pids = list(client.run(os.getpid).values())
         yield client
     _, alive = psutil.wait_procs(_existing_processes(worker_pids), timeout=10)
     assert not alive, f"worker processes still running after the cluster closed: {alive}"
-
-
-def _process_id():
-    import os
-
-    return os.getpid()
 
 
 def _existing_processes(pids):
@@ -146,6 +141,7 @@ def test_search_on_dask_cluster_scores_exactly_as_default_backend(dask_client, m
     workers = {task["worker"] for task in task_stream.data}
     assert workers == set(dask_client.scheduler_info()["workers"])
     # Unpickling the candidates imported the user's module inside the worker processes.
+    # (A lambda travels by value: running it imports no module of the tests.)
     imported = dask_client.run(lambda: "user_activations" in __import__("sys").modules)
     assert all(imported.values())
 
