@@ -3,13 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Everything the test suite exercises, optional features included.
+EXTRAS := test,dask
 
 .PHONY: demo test docs bench lint clean
 
 $(STAMP): pyproject.toml examples/plugin_package/pyproject.toml $(wildcard examples/plugin_package/src/*/*.py)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall ./examples/plugin_package  # entry-point plugins
 	touch $(STAMP)
 
