@@ -1,11 +1,21 @@
-"""Checks of estimator parameters and of sample weights, with actionable messages."""
+"""Checks of estimator parameters, sample and class weights, with actionable messages."""
 
 import numbers
 
 import numpy as np
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.validation import check_array, check_scalar
 
-__all__ = ["check_hidden_layer_sizes", "check_parameters", "check_sample_weight"]
+__all__ = [
+    "check_hidden_layer_sizes",
+    "check_parameters",
+    "check_sample_weight",
+    "apply_class_weight",
+    "EARLY_STOPPING_METRICS",
+]
+
+#: Values of ``early_stopping_metric``.
+EARLY_STOPPING_METRICS = ("score", "loss")
 
 
 def check_hidden_layer_sizes(hidden_layer_sizes):
@@ -69,6 +79,20 @@ def check_parameters(est):
     if est.n_iter_no_change != np.inf:
         check_scalar(est.n_iter_no_change, "n_iter_no_change", integral, min_val=1)
     check_scalar(est.max_fun, "max_fun", integral, min_val=1)
+    if not (isinstance(est.early_stopping_metric, str)
+            and est.early_stopping_metric in EARLY_STOPPING_METRICS):
+        raise ValueError(
+            f"early_stopping_metric must be one of {EARLY_STOPPING_METRICS}: 'score' stops on "
+            "validation accuracy, 'loss' on validation loss; got "
+            f"{est.early_stopping_metric!r}."
+        )
+    class_weight = est.class_weight
+    if not (class_weight is None or isinstance(class_weight, (dict, list))
+            or (isinstance(class_weight, str) and class_weight == "balanced")):
+        raise ValueError(
+            "class_weight must be None, 'balanced' or a dict {class_label: weight} "
+            f"(a list of such dicts, one per label, for multilabel targets); got {class_weight!r}."
+        )
     for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
         _check_bool(getattr(est, name), name)
     if not isinstance(est.verbose, (bool, np.bool_, numbers.Integral)):
@@ -105,3 +129,64 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if not sample_weight.any():
         raise ValueError("sample_weight must not be all zero: no sample would count.")
     return sample_weight
+
+
+def apply_class_weight(class_weight, classes, y, sample_weight, dtype, running_counts=None):
+    """Fold ``class_weight`` into per-sample weights, as scikit-learn's linear models do.
+
+    Each sample's weight becomes ``sample_weight[i] * class_weight[y[i]]``.
+    ``"balanced"`` gives class ``c`` the weight ``Σw / (n_classes · Σ_{y=c} w)``
+    (weighted counts, as :func:`sklearn.utils.class_weight.compute_class_weight`).
+    Multilabel targets are weighted per label by
+    :func:`sklearn.utils.class_weight.compute_sample_weight`.
+
+    Parameters
+    ----------
+    class_weight : None, "balanced", dict or list of dict
+    classes : ndarray of shape (n_classes,)
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        Targets in the original labels (an indicator matrix when multilabel).
+    sample_weight : ndarray of shape (n_samples,) or None
+    dtype : numpy dtype
+        Floating type of the returned weights (the training dtype).
+    running_counts : ndarray of shape (n_classes,) or None, default=None
+        Weighted class counts of earlier ``partial_fit`` calls, updated in
+        place; with it, ``"balanced"`` uses the counts of every sample seen so
+        far instead of this call's alone (a class absent from one chunk keeps
+        a sensible weight).
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,) or None
+        A new array (the input is never modified), or ``None`` when no
+        weighting applies.
+    """
+    if class_weight is None or (isinstance(class_weight, dict) and not class_weight):
+        return sample_weight
+    if y.ndim == 2:
+        weights = compute_sample_weight(class_weight, y)
+    elif isinstance(class_weight, str) and running_counts is not None:
+        codes = np.searchsorted(classes, y)
+        running_counts += np.bincount(codes, weights=sample_weight, minlength=len(classes))
+        seen = running_counts > 0
+        per_class = np.ones(len(classes))
+        per_class[seen] = running_counts.sum() / (seen.sum() * running_counts[seen])
+        weights = per_class[codes]
+    else:
+        if isinstance(class_weight, str):
+            # "balanced" from one call's data: every class must be present.
+            per_class = compute_class_weight(
+                class_weight, classes=classes, y=y, sample_weight=sample_weight
+            )
+        else:
+            per_class = compute_class_weight(class_weight, classes=classes, y=y)
+        weights = per_class[np.searchsorted(classes, y)]
+    weights = np.asarray(weights, dtype=dtype)
+    if sample_weight is not None:
+        weights *= sample_weight
+    if not weights.any():
+        raise ValueError(
+            f"class_weight={class_weight!r} gives every sample a weight of zero: "
+            "give at least one present class a positive weight."
+        )
+    return weights
