@@ -1,11 +1,15 @@
 """The scikit-learn face of skbackprop: :class:`MLPScratchClassifier`."""
 
+import math
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.callback import CallbackSupportMixin, with_callbacks
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
@@ -37,6 +41,12 @@ def _partial_fit_is_available(est):
             "is not stochastic."
         )
     return True
+
+
+def _can_stratify(y, n_val):
+    """Whether both sides of a split can hold every class (tiny data cannot)."""
+    _, counts = np.unique(y, return_counts=True)
+    return counts.min() >= 2 and min(n_val, len(y) - n_val) >= len(counts)
 
 
 def _carry_state(previous, fresh):
@@ -380,16 +390,17 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.network_.output_activation = self.output_activation_
 
         stochastic = self.optimizer_.stochastic
-        X, y, Y, sample_weight, validation = self._validation_set(
-            X, y, Y, sample_weight, validation_data, random_state,
-            split=stochastic and self.early_stopping and not incremental,
-        )
-        self._prepare_monitoring(validation, stochastic and self.early_stopping and not incremental)
-        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        # Class weights before the split: a held-out set is scored like the training loss.
         sample_weight = apply_class_weight(
             self.class_weight, self.classes_, y, sample_weight, X.dtype,
             running_counts=self._class_counts if incremental else None,
         )
+        early_stopping = stochastic and self.early_stopping and not incremental
+        X, y, Y, sample_weight, validation = self._validation_set(
+            X, y, Y, sample_weight, validation_data, random_state, split=early_stopping
+        )
+        self._prepare_monitoring(validation, early_stopping and validation is not None)
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
 
         # scikit-learn's callback protocol: the fit is a task, each epoch a subtask.
         if stochastic:
@@ -534,23 +545,32 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 )
             Y_val = self._label_binarizer.transform(y_val).astype(X.dtype)
             sw_val = check_sample_weight(sw_val, X_val.shape[0], X.dtype)
+            sw_val = apply_class_weight(
+                self._class_weight_for_validation(y, sample_weight), self.classes_, y_val,
+                sw_val, X.dtype,
+            )
             return X, y, Y, sample_weight, ValidationSet(X_val, y_val, Y_val, sw_val, self._decode)
         if not split:
             return X, y, Y, sample_weight, None
 
+        n_samples = X.shape[0]
+        n_val = max(2, math.ceil(self.validation_fraction * n_samples))
+        if n_samples - n_val < 2:
+            warnings.warn(
+                f"early_stopping needs at least 4 samples to hold out a validation set of 2; "
+                f"got {n_samples}. Training on all of them without early stopping.",
+                UserWarning,
+                stacklevel=4,
+            )
+            return X, y, Y, sample_weight, None
         multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        stratify = None if multilabel or not _can_stratify(y, n_val) else y
         arrays = [X, y, Y] + ([] if sample_weight is None else [sample_weight])
         parts = train_test_split(
-            *arrays, test_size=self.validation_fraction, random_state=random_state,
-            stratify=None if multilabel else y,
+            *arrays, test_size=n_val, random_state=random_state, stratify=stratify
         )
         X_train, X_val, y_train, y_val, Y_train, Y_val = parts[:6]
         sw_train, sw_val = parts[6:] if sample_weight is not None else (None, None)
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' or the "
-                "size of your dataset."
-            )
         if sw_train is not None and not sw_train.any():
             raise ValueError(
                 "The training samples left after holding out the validation set all have "
@@ -563,6 +583,15 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         validation = ValidationSet(X_val, y_val, Y_val, sw_val, self._decode)
         return X_train, y_train, Y_train, sw_train, validation
+
+    def _class_weight_for_validation(self, y, sample_weight):
+        """``class_weight`` for a user's validation set: "balanced" as on the training data."""
+        if not (isinstance(self.class_weight, str) and y.ndim == 1):
+            return self.class_weight
+        per_class = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
+        )
+        return dict(zip(self.classes_.tolist(), per_class))
 
     # -------------------------------------------------------------- predict
 

@@ -238,7 +238,9 @@ def fit_stochastic(est, X, Y, sample_weight, validation, random_state, increment
             np.copyto(last_finite_params, network.params)
             if est.shuffle:
                 order = shuffle(order, random_state=random_state)
-            epoch_loss, first_loss = _run_epoch(est, X, Y, sample_weight, order, batch_size)
+            # Overflow is detected below and reported once, not per operation.
+            with np.errstate(over="ignore", invalid="ignore"):
+                epoch_loss, first_loss = _run_epoch(est, X, Y, sample_weight, order, batch_size)
             if not (math.isfinite(epoch_loss) and np.isfinite(network.params.sum())):
                 _recover_from_divergence(est, last_finite_params, X, Y, sample_weight)
                 tasks.end()
@@ -288,13 +290,15 @@ def _recover_from_divergence(est, last_finite_params, X, Y, sample_weight):
     network.params[...] = last_finite_params
     # The optimizer's moments saw the non-finite gradients: start them afresh.
     est.optimizer_.initialize(network.params)
-    est.loss_ = network.loss(
-        Y, network.predict(X), est.loss_function_, est.alpha, sample_weight
-    )
+    if not hasattr(est, "loss_"):  # diverged in the very first epoch
+        with np.errstate(over="ignore", invalid="ignore"):
+            est.loss_ = network.loss(
+                Y, network.predict(X), est.loss_function_, est.alpha, sample_weight
+            )
     warnings.warn(
-        f"Training diverged in epoch {est.n_iter_ + 1}: the loss or the weights became "
-        f"non-finite (inf or nan). Stopped and restored the weights after epoch "
-        f"{est.n_iter_} of this call. "
+        f"Training diverged in epoch {est.n_iter_ + 1} of this call: the loss or the weights "
+        "became non-finite (inf or nan). Stopped and restored the weights from before that "
+        "epoch. "
         + _DIVERGENCE_ADVICE.format(learning_rate_init=est.learning_rate_init),
         ConvergenceWarning,
         stacklevel=6,
@@ -320,24 +324,31 @@ def _record_validation(est, validation):
         print(f"Validation loss: {loss:f}")
 
 
-def _monitored(est, early_stopping):
-    """This epoch's value of the watched quantity and its best so far (lower is better)."""
+def _compare_with_best(est, early_stopping):
+    """Whether this epoch improved on the best by more than ``tol``, and whether it is the best.
+
+    Training loss without early stopping; with it, the validation loss or
+    accuracy. Ties in accuracy within ``tol`` (frequent on small validation
+    sets, where accuracy moves in steps) are broken by the validation loss.
+    """
+    tol = est.tol
     if not early_stopping:
-        return est.loss_curve_[-1], est.best_loss_
+        value, best = est.loss_curve_[-1], est.best_loss_
+        return value < best - tol, value < best
+    loss, best_loss = est.validation_loss_curve_[-1], est.best_validation_loss_
     if est.early_stopping_metric == "loss":
-        return est.validation_loss_curve_[-1], est.best_validation_loss_
-    return -est.validation_scores_[-1], -est.best_validation_score_
+        return loss < best_loss - tol, loss < best_loss
+    score, best_score = est.validation_scores_[-1], est.best_validation_score_
+    tie_won_by_loss = score >= best_score - tol and loss < best_loss - tol
+    return score >= best_score + tol or tie_won_by_loss, score > best_score or tie_won_by_loss
 
 
 def _update_no_improvement_count(est, early_stopping):
-    value, best = _monitored(est, early_stopping)
-    if value > best - est.tol:
-        est._no_improvement_count += 1
-    else:
-        est._no_improvement_count = 0
-    if early_stopping and value < best:
+    improved, is_best = _compare_with_best(est, early_stopping)
+    est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
+    if early_stopping and is_best:
         est._best_params = est.network_.params.copy()
-    if est.validation_scores_ is not None and est.validation_scores_:
+    if est.validation_scores_:
         est.best_validation_score_ = max(est.best_validation_score_, est.validation_scores_[-1])
         est.best_validation_loss_ = min(est.best_validation_loss_, est.validation_loss_curve_[-1])
     if not early_stopping:
