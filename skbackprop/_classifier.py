@@ -9,7 +9,6 @@ from sklearn.callback import CallbackSupportMixin, with_callbacks
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
@@ -21,6 +20,7 @@ from ._validation import (
     check_hidden_layer_sizes,
     check_parameters,
     check_sample_weight,
+    resolve_class_weight,
 )
 from .network import Network
 
@@ -390,15 +390,21 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.network_.output_activation = self.output_activation_
 
         stochastic = self.optimizer_.stochastic
-        # Class weights before the split: a held-out set is scored like the training loss.
-        sample_weight = apply_class_weight(
-            self.class_weight, self.classes_, y, sample_weight, X.dtype,
+        # Class weights from all the data of this call; they weight the training
+        # loss and the validation set alike.
+        class_weights = resolve_class_weight(
+            self.class_weight, self.classes_, y, sample_weight,
             running_counts=self._class_counts if incremental else None,
         )
         early_stopping = stochastic and self.early_stopping and not incremental
         X, y, Y, sample_weight, validation = self._validation_set(
             X, y, Y, sample_weight, validation_data, random_state, split=early_stopping
         )
+        sample_weight = apply_class_weight(class_weights, self.classes_, y, sample_weight, X.dtype)
+        if validation is not None:
+            validation.sample_weight = apply_class_weight(
+                class_weights, self.classes_, validation.y, validation.sample_weight, X.dtype
+            )
         self._prepare_monitoring(validation, early_stopping and validation is not None)
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
 
@@ -545,10 +551,6 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 )
             Y_val = self._label_binarizer.transform(y_val).astype(X.dtype)
             sw_val = check_sample_weight(sw_val, X_val.shape[0], X.dtype)
-            sw_val = apply_class_weight(
-                self._class_weight_for_validation(y, sample_weight), self.classes_, y_val,
-                sw_val, X.dtype,
-            )
             return X, y, Y, sample_weight, ValidationSet(X_val, y_val, Y_val, sw_val, self._decode)
         if not split:
             return X, y, Y, sample_weight, None
@@ -560,7 +562,7 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"early_stopping needs at least 4 samples to hold out a validation set of 2; "
                 f"got {n_samples}. Training on all of them without early stopping.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,  # _validation_set < _fit < fit < with_callbacks < user
             )
             return X, y, Y, sample_weight, None
         multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
@@ -583,15 +585,6 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         validation = ValidationSet(X_val, y_val, Y_val, sw_val, self._decode)
         return X_train, y_train, Y_train, sw_train, validation
-
-    def _class_weight_for_validation(self, y, sample_weight):
-        """``class_weight`` for a user's validation set: "balanced" as on the training data."""
-        if not (isinstance(self.class_weight, str) and y.ndim == 1):
-            return self.class_weight
-        per_class = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
-        )
-        return dict(zip(self.classes_.tolist(), per_class))
 
     # -------------------------------------------------------------- predict
 

@@ -31,8 +31,10 @@ __all__ = [
     "resolve_batch_size",
 ]
 
-#: An epoch loss this many times the loss at the start of a call counts as exploding.
+#: An epoch loss this many times the loss at the start of a call counts as exploding ...
 EXPLOSION_FACTOR = 1e3
+#: ... if it is also above this (a warm start from 1e-9 to 1e-6 is no explosion).
+EXPLOSION_FLOOR = 1.0
 
 _DIVERGENCE_ADVICE = (
     "Scale the inputs (e.g. with StandardScaler or MinMaxScaler in a Pipeline) or lower "
@@ -254,7 +256,9 @@ def fit_stochastic(est, X, Y, sample_weight, validation, random_state, increment
             est.loss_curve_.append(epoch_loss)
             if est.verbose:
                 print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
-            if start_loss is not None and epoch_loss > EXPLOSION_FACTOR * start_loss:
+            if start_loss is not None and epoch_loss > max(
+                EXPLOSION_FACTOR * start_loss, EXPLOSION_FLOOR
+            ):
                 _warn_exploding(est, start_loss)
                 start_loss = math.inf  # warn once per call
             if validation is not None:

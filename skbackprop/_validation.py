@@ -10,6 +10,7 @@ __all__ = [
     "check_hidden_layer_sizes",
     "check_parameters",
     "check_sample_weight",
+    "resolve_class_weight",
     "apply_class_weight",
     "EARLY_STOPPING_METRICS",
 ]
@@ -131,62 +132,86 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     return sample_weight
 
 
-def apply_class_weight(class_weight, classes, y, sample_weight, dtype, running_counts=None):
-    """Fold ``class_weight`` into per-sample weights, as scikit-learn's linear models do.
+def resolve_class_weight(class_weight, classes, y, sample_weight, running_counts=None):
+    """The weight of each class, as scikit-learn's linear models compute it.
 
-    Each sample's weight becomes ``sample_weight[i] * class_weight[y[i]]``.
     ``"balanced"`` gives class ``c`` the weight ``Σw / (n_classes · Σ_{y=c} w)``
-    (weighted counts, as :func:`sklearn.utils.class_weight.compute_class_weight`).
-    Multilabel targets are weighted per label by
-    :func:`sklearn.utils.class_weight.compute_sample_weight`.
+    (weighted counts, as :func:`sklearn.utils.class_weight.compute_class_weight`);
+    a dict gives its own weights, 1 for the classes it leaves out.
 
     Parameters
     ----------
     class_weight : None, "balanced", dict or list of dict
     classes : ndarray of shape (n_classes,)
     y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-        Targets in the original labels (an indicator matrix when multilabel).
+        Training targets in the original labels (an indicator matrix when multilabel).
     sample_weight : ndarray of shape (n_samples,) or None
-    dtype : numpy dtype
-        Floating type of the returned weights (the training dtype).
     running_counts : ndarray of shape (n_classes,) or None, default=None
         Weighted class counts of earlier ``partial_fit`` calls, updated in
         place; with it, ``"balanced"`` uses the counts of every sample seen so
-        far instead of this call's alone (a class absent from one chunk keeps
-        a sensible weight).
+        far instead of this call's alone (so a chunk may lack a class).
 
     Returns
     -------
-    sample_weight : ndarray of shape (n_samples,) or None
-        A new array (the input is never modified), or ``None`` when no
-        weighting applies.
+    class_weights : ndarray of shape (n_classes,), or None, or the spec unchanged
+        None when nothing is weighted. Multilabel targets keep the spec, which
+        :func:`apply_class_weight` hands to
+        :func:`sklearn.utils.class_weight.compute_sample_weight` (each label
+        weighted on its own).
     """
     if class_weight is None or (isinstance(class_weight, dict) and not class_weight):
-        return sample_weight
+        return None
     if y.ndim == 2:
-        weights = compute_sample_weight(class_weight, y)
-    elif isinstance(class_weight, str) and running_counts is not None:
+        return class_weight
+    if isinstance(class_weight, str) and running_counts is not None:
         codes = np.searchsorted(classes, y)
         running_counts += np.bincount(codes, weights=sample_weight, minlength=len(classes))
         seen = running_counts > 0
         per_class = np.ones(len(classes))
         per_class[seen] = running_counts.sum() / (seen.sum() * running_counts[seen])
-        weights = per_class[codes]
+        return per_class
+    if isinstance(class_weight, str):
+        return compute_class_weight(
+            class_weight, classes=classes, y=y, sample_weight=sample_weight
+        )
+    if isinstance(class_weight, list):
+        raise ValueError(
+            "class_weight as a list of dicts is for multilabel targets; for these targets "
+            "pass one dict {class_label: weight} or 'balanced'."
+        )
+    return compute_class_weight(class_weight, classes=classes, y=y)
+
+
+def apply_class_weight(class_weights, classes, y, sample_weight, dtype):
+    """Multiply each sample's weight by the weight of its class.
+
+    Parameters
+    ----------
+    class_weights : ndarray of shape (n_classes,), spec or None
+        What :func:`resolve_class_weight` returned.
+    classes : ndarray of shape (n_classes,)
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+    sample_weight : ndarray of shape (n_samples,) or None
+    dtype : numpy dtype
+        Floating type of the returned weights (the training dtype).
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,) or None
+        A new array (the input is never modified), or ``sample_weight`` itself
+        when no class weighting applies.
+    """
+    if class_weights is None or len(y) == 0:
+        return sample_weight
+    if isinstance(class_weights, np.ndarray):
+        weights = class_weights[np.searchsorted(classes, y)].astype(dtype)
     else:
-        if isinstance(class_weight, str):
-            # "balanced" from one call's data: every class must be present.
-            per_class = compute_class_weight(
-                class_weight, classes=classes, y=y, sample_weight=sample_weight
-            )
-        else:
-            per_class = compute_class_weight(class_weight, classes=classes, y=y)
-        weights = per_class[np.searchsorted(classes, y)]
-    weights = np.asarray(weights, dtype=dtype)
+        weights = compute_sample_weight(class_weights, y).astype(dtype)
     if sample_weight is not None:
         weights *= sample_weight
     if not weights.any():
         raise ValueError(
-            f"class_weight={class_weight!r} gives every sample a weight of zero: "
-            "give at least one present class a positive weight."
+            "class_weight gives every sample a weight of zero: give at least one present "
+            "class a positive weight."
         )
     return weights

@@ -202,3 +202,12 @@ def test_early_stopping_on_tiny_data_trains_on_everything_with_a_warning():
     with pytest.warns(UserWarning, match="early_stopping needs at least 4 samples"):
         _fit(clf, X_IRIS[[0, 1, 50]], Y_IRIS[[0, 1, 50]])
     assert clf.validation_scores_ is None
+
+
+def test_validation_set_is_scored_with_the_training_class_weights():
+    X_val, y_val = X_IMB[::3], Y_IMB[::3]
+    clf = _fit(_clf(class_weight="balanced"), X_IMB, Y_IMB, X_val=X_val, y_val=y_val)
+    per_class = compute_class_weight("balanced", classes=np.array([0, 1]), y=Y_IMB)
+    assert clf.validation_scores_[-1] == pytest.approx(
+        clf.score(X_val, y_val, sample_weight=per_class[y_val])
+    )
