@@ -64,7 +64,9 @@ def check_parameters(est):
     check_scalar(est.alpha, "alpha", real, min_val=0)
     if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
         if isinstance(est.batch_size, str):
-            raise ValueError(f"batch_size must be 'auto' or a positive integer; got {est.batch_size!r}.")
+            raise ValueError(
+                f"batch_size must be 'auto' or a positive integer; got {est.batch_size!r}."
+            )
         check_scalar(est.batch_size, "batch_size", integral, min_val=1)
     check_scalar(est.learning_rate_init, "learning_rate_init", real, min_val=0,
                  include_boundaries="neither")

@@ -3,9 +3,10 @@
 A schedule implements ``start(learning_rate_init, max_epochs=None)``,
 ``epoch_end(n_epochs, n_samples_seen)`` and ``plateau()``; its current rate is
 the attribute ``learning_rate_``. The same schedule drives every stochastic
-optimizer, Adam included (scikit-learn applies its schedules to SGD only). ``plateau`` is called when the monitored quantity has not
-improved for ``n_iter_no_change`` epochs and answers whether training should
-stop (``True``) or go on with the adjusted rate (``False``).
+optimizer, Adam included (scikit-learn applies its schedules to SGD only).
+``plateau`` is called when the monitored quantity has not improved for
+``n_iter_no_change`` epochs and answers whether training should stop
+(``True``) or go on with the adjusted rate (``False``).
 """
 
 import math
