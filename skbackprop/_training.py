@@ -66,6 +66,11 @@ def resolve_batch_size(batch_size, n_samples):
     return int(np.clip(batch_size, 1, n_samples))
 
 
+def _take_rows(X, rows):
+    # ndarray and scipy sparse matrices both support fancy row indexing.
+    return X[rows]
+
+
 class ValidationSet:
     """Held-out data scored after every epoch: accuracy and loss from one forward pass.
 
@@ -186,7 +191,7 @@ def _run_epoch(est, X, Y, sample_weight, order, batch_size):
         if batch_weight is not None and not batch_weight.any():
             continue  # a batch of zero weight carries no gradient
         batch_loss, grad = network.loss_and_gradient(
-            X[rows], Y[rows], loss, est.alpha, batch_weight
+            _take_rows(X, rows), Y[rows], loss, est.alpha, batch_weight
         )
         if not math.isfinite(batch_loss):
             return batch_loss, first_loss
