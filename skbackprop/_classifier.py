@@ -14,7 +14,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from . import registry
-from ._training import EpochTasks, ValidationSet, fit_full_batch, fit_stochastic
+from ._callbacks import EpochTasks
+from ._training import ValidationSet, fit_full_batch, fit_stochastic
 from ._validation import (
     apply_class_weight,
     check_hidden_layer_sizes,

@@ -1,4 +1,4 @@
-"""scikit-learn's callback protocol (sklearn.callback): one task per epoch."""
+"""scikit-learn's callback protocol (skbackprop/_callbacks.py): one task per epoch."""
 
 import warnings
 
