@@ -18,5 +18,13 @@ demo: $(STAMP)  ## the main job: digits in a pipeline, beside scikit-learn's MLP
 test: $(STAMP)  ## the test suite
 	$(BIN)/python -m pytest
 
+$(VENV)/.docs-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
+	touch $@
+
+docs: $(VENV)/.docs-installed  ## the documentation, offline, warnings as errors: docs/_build/html
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf docs/_build docs/generated docs/auto_examples
