@@ -32,8 +32,14 @@ extensions = [
 
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb",
-                    "auto_examples/*.py", "auto_examples/*.zip"]
+exclude_patterns = [
+    "_build",
+    "Thumbs.db",
+    ".DS_Store",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+]
 default_role = "code"
 
 # -- API reference ---------------------------------------------------------
@@ -87,8 +93,9 @@ _TRAILING_UNDERSCORE_NAME = re.compile(r"(?<![`\w])([A-Za-z]\w*_)(?=[,)\s]|$)")
 def _quote_shape_names(app, what, name, obj, options, lines):
     for index, line in enumerate(lines):
         lines[index] = _SHAPE.sub(
-            lambda match: "shape (" + _TRAILING_UNDERSCORE_NAME.sub(r"``\1``", match.group(1))
-            + ")",
+            lambda match: (
+                "shape (" + _TRAILING_UNDERSCORE_NAME.sub(r"``\1``", match.group(1)) + ")"
+            ),
             line,
         )
 

@@ -53,7 +53,7 @@ net = MLPScratchClassifier(hidden_layer_sizes, activation="relu", alpha=0.0,
                            learning_rate_init=0.002, random_state=np.random.RandomState(0))
 n_epochs = 120
 train_accuracy, dev_accuracy, dev_loss = [], [], []
-for epoch in range(n_epochs):
+for _ in range(n_epochs):
     net.partial_fit(X_train, y_train, classes=classes)
     train_accuracy.append(net.score(X_train, y_train))
     dev_accuracy.append(net.score(X_dev, y_dev))

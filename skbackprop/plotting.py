@@ -167,8 +167,12 @@ class LossCurveDisplay:
             (self.lines_["validation_score"],) = self.score_ax_.plot(
                 np.arange(1, validation_scores.size + 1),
                 validation_scores,
-                **{"label": "validation score", "color": "C2", "linestyle": "--",
-                   **validation_kwargs},
+                **{
+                    "label": "validation score",
+                    "color": "C2",
+                    "linestyle": "--",
+                    **validation_kwargs,
+                },
             )
             self.score_ax_.set_ylabel("Validation score")
             handles.append(self.lines_["validation_score"])
@@ -182,8 +186,9 @@ class LossCurveDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, *, ax=None, name=None, loss_kwargs=None,
-                       validation_kwargs=None):
+    def from_estimator(
+        cls, estimator, *, ax=None, name=None, loss_kwargs=None, validation_kwargs=None
+    ):
         """Plot the curves recorded by a fitted network.
 
         Parameters

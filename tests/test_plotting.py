@@ -52,8 +52,11 @@ def _has_ink(figure):
 
 
 def test_from_estimator_renders_training_loss_to_non_empty_png(digits, tmp_path):
-    clf = _fit(MLPScratchClassifier(hidden_layer_sizes=(16,), max_iter=8, random_state=0),
-               digits[0] / 16, digits[1])
+    clf = _fit(
+        MLPScratchClassifier(hidden_layer_sizes=(16,), max_iter=8, random_state=0),
+        digits[0] / 16,
+        digits[1],
+    )
     display = LossCurveDisplay.from_estimator(clf)
     assert set(display.lines_) == {"loss"}
     assert display.score_ax_ is None
@@ -67,9 +70,15 @@ def test_from_estimator_renders_training_loss_to_non_empty_png(digits, tmp_path)
 
 def test_from_estimator_adds_validation_score_axis_with_early_stopping(digits, tmp_path):
     clf = _fit(
-        MLPScratchClassifier(hidden_layer_sizes=(16,), max_iter=6, early_stopping=True,
-                             n_iter_no_change=100, random_state=0),
-        digits[0] / 16, digits[1],
+        MLPScratchClassifier(
+            hidden_layer_sizes=(16,),
+            max_iter=6,
+            early_stopping=True,
+            n_iter_no_change=100,
+            random_state=0,
+        ),
+        digits[0] / 16,
+        digits[1],
     )
     display = LossCurveDisplay.from_estimator(clf)
     assert "validation_score" in display.lines_
@@ -85,7 +94,8 @@ def test_from_estimator_adds_validation_score_axis_with_early_stopping(digits, t
 
 def test_validation_loss_curve_is_drawn_when_given(tmp_path):
     display = LossCurveDisplay(
-        loss_curve=[1.0, 0.5, 0.3], validation_loss_curve=[1.1, 0.7, 0.6],
+        loss_curve=[1.0, 0.5, 0.3],
+        validation_loss_curve=[1.1, 0.7, 0.6],
         validation_scores=[0.5, 0.7, 0.8],
     ).plot()
     assert list(display.lines_) == ["loss", "validation_loss", "validation_score"]
@@ -97,8 +107,10 @@ def test_validation_loss_curve_is_drawn_when_given(tmp_path):
 
 def test_from_estimator_reads_the_last_step_of_a_fitted_pipeline(digits):
     pipe = _fit(
-        make_pipeline(MinMaxScaler(), MLPScratchClassifier(hidden_layer_sizes=(8,), max_iter=4,
-                                                           random_state=0)),
+        make_pipeline(
+            MinMaxScaler(),
+            MLPScratchClassifier(hidden_layer_sizes=(8,), max_iter=4, random_state=0),
+        ),
         *digits,
     )
     from_pipeline = LossCurveDisplay.from_estimator(pipe)
@@ -109,11 +121,15 @@ def test_from_estimator_reads_the_last_step_of_a_fitted_pipeline(digits):
 
 
 def test_plot_draws_on_the_given_axes_and_returns_the_display(digits):
-    clf = _fit(MLPScratchClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0),
-               digits[0] / 16, digits[1])
+    clf = _fit(
+        MLPScratchClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0),
+        digits[0] / 16,
+        digits[1],
+    )
     figure, (left, right) = plt.subplots(1, 2)
-    display = LossCurveDisplay.from_estimator(clf, ax=right, name="mine",
-                                              loss_kwargs={"color": "black"})
+    display = LossCurveDisplay.from_estimator(
+        clf, ax=right, name="mine", loss_kwargs={"color": "black"}
+    )
     assert display.ax_ is right and display.figure_ is figure
     assert not left.lines
     assert right.get_title() == "mine"
@@ -123,15 +139,21 @@ def test_plot_draws_on_the_given_axes_and_returns_the_display(digits):
 
 
 def test_lbfgs_curve_is_labelled_per_iteration(digits):
-    clf = _fit(MLPScratchClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5,
-                                    random_state=0), digits[0] / 16, digits[1])
+    clf = _fit(
+        MLPScratchClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, random_state=0),
+        digits[0] / 16,
+        digits[1],
+    )
     display = LossCurveDisplay.from_estimator(clf)
     assert display.ax_.get_xlabel() == "Iteration"
 
 
 def test_from_estimator_accepts_scikit_learns_mlp_classifier(digits, tmp_path):
-    clf = _fit(MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0),
-               digits[0] / 16, digits[1])
+    clf = _fit(
+        MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0),
+        digits[0] / 16,
+        digits[1],
+    )
     display = LossCurveDisplay.from_estimator(clf)
     np.testing.assert_allclose(display.lines_["loss"].get_ydata(), clf.loss_curve_)
     assert len(_render_png(display, tmp_path / "sklearn.png")) > 1000
