@@ -2,10 +2,12 @@
 
 Build offline with ``make docs`` (or ``python -m sphinx -W -b html docs docs/_build/html``).
 Nothing is fetched from the network: there is no intersphinx, and MathJax is
-only referenced by the pages, loaded by the browser that shows them.
+copied into the build (sphinx-mathjax-offline, in the docs extra) so the
+equations render without a network too.
 Pass ``-D plot_gallery=0`` to skip running the examples (the docs test does).
 """
 
+import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -29,6 +31,11 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
+
+# MathJax is normally loaded by the reader's browser from a CDN; the docs extra
+# bundles a copy so that the equations also render in docs read offline.
+if importlib.util.find_spec("sphinx-mathjax-offline") is not None:
+    extensions.append("sphinx-mathjax-offline")
 
 root_doc = "index"
 templates_path = ["_templates"]
@@ -79,6 +86,7 @@ html_static_path = []
 html_theme_options = {
     "description": "A scikit-learn MLP on a readable numpy backpropagation core",
     "fixed_sidebar": True,
+    "page_width": "1140px",
 }
 
 

@@ -95,7 +95,8 @@ class LossCurveDisplay:
     >>> from skbackprop.plotting import LossCurveDisplay
     >>> X, y = load_digits(return_X_y=True)
     >>> clf = MLPScratchClassifier(max_iter=20, early_stopping=True, random_state=0)
-    >>> display = LossCurveDisplay.from_estimator(clf.fit(X / 16, y))
+    >>> clf = clf.fit(X / 16, y)
+    >>> display = LossCurveDisplay.from_estimator(clf)
     >>> sorted(display.lines_)
     ['loss', 'validation_score']
     """
