@@ -85,7 +85,13 @@ def test_docs_build_offline_with_warnings_as_errors(built_html):
 
 def test_every_public_name_has_an_entry_in_the_api_reference(built_html):
     html = "\n".join(path.read_text(encoding="utf-8") for path in built_html.rglob("*.html"))
-    missing = [name for name, _ in _public_names() if f'id="{name}"' not in html]
+    missing = []
+    for name, obj in _public_names():
+        # A name re-exported from another module (skbackprop.register is
+        # skbackprop.registry.register) may be documented where it is defined.
+        defined_as = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
+        if f'id="{name}"' not in html and f'id="{defined_as}"' not in html:
+            missing.append(name)
     assert not missing, f"add these to docs/api.rst: {missing}"
 
 
