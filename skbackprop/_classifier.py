@@ -11,8 +11,10 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import registry
+from ._rollback import unchanged_on_error
 from ._training import fit_full_batch, fit_stochastic
 from ._validation import check_hidden_layer_sizes, check_parameters, check_sample_weight
+from .exceptions import warn_if_version_differs
 from .network import Network
 
 __all__ = ["MLPScratchClassifier"]
@@ -254,7 +256,8 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         self : MLPScratchClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        with unchanged_on_error(self):
+            return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(_partial_fit_is_available)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -274,23 +277,24 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : MLPScratchClassifier
         """
-        if not hasattr(self, "classes_"):
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer = LabelBinarizer().fit(y)
-            elif classes is None:
+        with unchanged_on_error(self):
+            if not hasattr(self, "classes_"):
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer = LabelBinarizer().fit(y)
+                elif classes is None:
+                    raise ValueError(
+                        "classes must be passed on the first call to partial_fit: "
+                        "use classes=np.unique(y_all) with every label that will be seen."
+                    )
+                else:
+                    self._label_binarizer = LabelBinarizer().fit(classes)
+                self.classes_ = self._label_binarizer.classes_
+            elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
                 raise ValueError(
-                    "classes must be passed on the first call to partial_fit: "
-                    "use classes=np.unique(y_all) with every label that will be seen."
+                    f"classes={classes!r} is not the same as on the first call to partial_fit, "
+                    f"which set classes_={self.classes_!r}."
                 )
-            else:
-                self._label_binarizer = LabelBinarizer().fit(classes)
-            self.classes_ = self._label_binarizer.classes_
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(
-                f"classes={classes!r} is not the same as on the first call to partial_fit, "
-                f"which set classes_={self.classes_!r}."
-            )
-        return self._fit(X, y, sample_weight, incremental=True)
+            return self._fit(X, y, sample_weight, incremental=True)
 
     def _fit(self, X, y, sample_weight, incremental):
         check_parameters(self)
@@ -452,6 +456,18 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
     def intercepts_(self):
         """Bias vectors of the layers, views into ``network_.params``."""
         return self.network_.biases
+
+    def __getstate__(self):
+        # Stamp pickles with our version, as scikit-learn does with its own.
+        from . import __version__
+
+        return dict(super().__getstate__(), _skbackprop_version=__version__)
+
+    def __setstate__(self, state):
+        state = dict(state)
+        saved_by = state.pop("_skbackprop_version", "unknown (before 0.1.0)")
+        warn_if_version_differs(type(self).__name__, saved_by)
+        super().__setstate__(state)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "network_")
