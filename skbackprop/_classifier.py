@@ -427,10 +427,17 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
             return X, Y, sample_weight, None
         multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
         arrays = [X, y, Y] + ([] if sample_weight is None else [sample_weight])
-        parts = train_test_split(
-            *arrays, test_size=self.validation_fraction, random_state=random_state,
-            stratify=None if multilabel else y,
-        )
+        try:
+            parts = train_test_split(
+                *arrays, test_size=self.validation_fraction, random_state=random_state,
+                stratify=None if multilabel else y,
+            )
+        except ValueError as exc:  # scikit-learn's message names neither parameter
+            raise ValueError(
+                f"early_stopping=True cannot hold out validation_fraction="
+                f"{self.validation_fraction} of {X.shape[0]} samples: {exc}. Increase "
+                "validation_fraction, provide more samples per class, or set early_stopping=False."
+            ) from None
         X_train, X_val, _, y_val, Y_train, _ = parts[:6]
         sw_train, sw_val = parts[6:] if sample_weight is not None else (None, None)
         if X_val.shape[0] < 2:
@@ -477,7 +484,13 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=self.network_.params.dtype, reset=False
         )
-        return self.network_.predict(X)
+        output = self.network_.predict(X)
+        if np.isnan(output).any():  # inf - inf inside the network: no answer is better than junk
+            raise ValueError(
+                "The network's output overflowed to NaN for some rows of X: their values are "
+                "far outside the range seen in training. Scale X as the training data was scaled."
+            )
+        return output
 
     def _decode(self, output):
         return self._label_binarizer.inverse_transform(output)

@@ -61,18 +61,18 @@ def test_concurrent_predictions_leave_the_estimator_untouched(fitted):
 @pytest.mark.parametrize(
     "params",
     [
-        dict(solver="adam"),
-        dict(solver="sgd", learning_rate="adaptive"),
-        dict(solver="lbfgs"),
-        dict(solver="adam", early_stopping=True),
-        dict(solver="sgd", weight_init="he_normal", batch_size=33),
+        {"solver": "adam"},
+        {"solver": "sgd", "learning_rate": "adaptive"},
+        {"solver": "lbfgs"},
+        {"solver": "adam", "early_stopping": True},
+        {"solver": "sgd", "weight_init": "he_normal", "batch_size": 33},
     ],
     ids=["adam", "sgd-adaptive", "lbfgs", "early-stopping", "he-normal-batches"],
 )
 def test_same_random_state_gives_bit_identical_weights(params):
     def fit():
-        model = MLPScratchClassifier(hidden_layer_sizes=(16,), max_iter=15, random_state=7, **params)
-        return model.fit(X, Y)
+        model = MLPScratchClassifier(hidden_layer_sizes=(16,), max_iter=15, random_state=7)
+        return model.set_params(**params).fit(X, Y)
 
     first, second = fit(), fit()
     np.testing.assert_array_equal(first.network_.params, second.network_.params)
