@@ -485,10 +485,10 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
             self, X, accept_sparse=["csr", "csc"], dtype=self.network_.params.dtype, reset=False
         )
         output = self.network_.predict(X)
-        if np.isnan(output).any():  # inf - inf inside the network: no answer is better than junk
+        if not np.isfinite(output).all():  # overflow: no answer is better than NaN probabilities
             raise ValueError(
-                "The network's output overflowed to NaN for some rows of X: their values are "
-                "far outside the range seen in training. Scale X as the training data was scaled."
+                "The network's output overflowed to inf or NaN for some rows of X: their values "
+                "are far outside the range seen in training. Scale X as the training data was."
             )
         return output
 
