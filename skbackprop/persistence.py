@@ -27,10 +27,12 @@ import json
 import os
 import re
 import tempfile
+import warnings
 import zipfile
 
 import numpy as np
 import sklearn
+from sklearn.exceptions import InconsistentVersionWarning
 
 from . import registry
 from ._plain_data import (
@@ -164,7 +166,7 @@ def _read_archive(path):
             refuse(path, f"the archive must hold exactly one {_METADATA!r}.")
         try:
             metadata = json.loads(archive.read(_METADATA).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             refuse(path, f"{_METADATA} is not JSON ({exc}).")
         for name in names:
             if name == _METADATA:
@@ -209,8 +211,10 @@ def load(path):
 
     Warns
     -----
-    InconsistentVersionWarning
+    skbackprop.exceptions.InconsistentVersionWarning
         If the file was written by another skbackprop version.
+    sklearn.exceptions.InconsistentVersionWarning
+        If it was written with another scikit-learn version.
 
     See Also
     --------
@@ -218,6 +222,19 @@ def load(path):
     """
     path = os.fspath(path)
     metadata, arrays = _read_archive(path)
-    model = Decoder(arrays, path).decode(metadata.get("model"), "model")
+    try:
+        model = Decoder(arrays, path).decode(metadata.get("model"), "model")
+    except RecursionError:
+        refuse(path, "its metadata is nested too deeply to be a model.")
     warn_if_version_differs(type(model).__name__, str(metadata.get("skbackprop_version")))
+    saved_by = str(metadata.get("sklearn_version"))
+    if saved_by != sklearn.__version__:  # the scalers' attributes are scikit-learn's
+        warnings.warn(
+            InconsistentVersionWarning(
+                estimator_name=type(model).__name__,
+                current_sklearn_version=sklearn.__version__,
+                original_sklearn_version=saved_by,
+            ),
+            stacklevel=2,
+        )
     return model

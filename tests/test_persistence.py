@@ -248,6 +248,16 @@ def test_file_from_another_version_warns_naming_both_versions(tmp_path):
         load(path)
 
 
+def test_file_from_another_sklearn_version_warns_like_sklearn(tmp_path):
+    from sklearn.exceptions import InconsistentVersionWarning as SklearnVersionWarning
+
+    path = tmp_path / "model.skbp"
+    save(make_pipeline(StandardScaler(), tiny()).fit(X, Y_MULTICLASS), path)
+    rewrite_metadata(path, lambda metadata: metadata.update(sklearn_version="1.0"))
+    with pytest.warns(SklearnVersionWarning, match="from version 1.0"):
+        load(path)
+
+
 def test_file_of_a_newer_format_is_refused(tmp_path):
     path = tmp_path / "model.skbp"
     save(tiny(), path)
@@ -418,3 +428,15 @@ def test_skops_round_trip_with_skbackprop_types_trusted(tmp_path):
     loaded = sio.load(path, trusted=skbackprop.persistence.skops_trusted_types())
     assert_predicts_identically(loaded, model, X)
 
+
+
+
+def test_absurdly_nested_metadata_is_refused_with_a_value_error(saved_model_file):
+    with zipfile.ZipFile(saved_model_file) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    deep = "[" * 100_000 + "]" * 100_000  # past Python's recursion limit
+    text = members["metadata.json"].decode()
+    members["metadata.json"] = text.replace('"loss_curve_": [', f'"loss_curve_": [{deep}, ')
+    write_archive(saved_model_file, members)
+    with pytest.raises(ValueError, match="not a valid skbackprop model file"):
+        load(saved_model_file)
