@@ -286,6 +286,10 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
                         "classes must be passed on the first call to partial_fit: "
                         "use classes=np.unique(y_all) with every label that will be seen."
                     )
+                elif np.ndim(classes) != 1:
+                    raise ValueError(
+                        f"classes must be a 1-D array of every label; got {classes!r}."
+                    )
                 else:
                     self._label_binarizer = LabelBinarizer().fit(classes)
                 self.classes_ = self._label_binarizer.classes_

@@ -33,6 +33,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 fuzz_settings = settings.get_profile("skbackprop-fuzz")
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 CLEAR_ERRORS = (ValueError, TypeError)
 
@@ -303,6 +304,27 @@ def test_out_of_range_parameter_is_rejected_naming_it(name, data, others):
     _, error = call(model.fit, X, y)
     assert error is not None, f"{name}={value!r} was accepted"
     assert name in str(error), f"the error does not name {name!r}: {error}"
+
+
+@fuzz_settings
+@given(data=st.data(), params=parameters())
+def test_first_partial_fit_with_any_classes_succeeds_or_fails_clearly(data, params):
+    params["solver"] = data.draw(st.sampled_from(["adam", "sgd"]), label="solver")
+    X = data.draw(feature_matrices(kinds=["float"], containers=["ndarray"]), label="X")
+    y = data.draw(targets(n_rows(X)), label="y")
+    classes = data.draw(st.one_of(
+        st.none(),
+        st.lists(st.integers(0, 4), max_size=5),
+        st.lists(st.sampled_from(["cat", "dog", "emu"]), max_size=3),
+        st.just([[0, 1], [1, 0]]),
+    ), label="classes")
+    model = MLPScratchClassifier(**params)
+    fitted, error = call(model.partial_fit, X, y, classes=classes)
+    if error is None:
+        assert_sane_predictions(fitted, X)
+        assert set(np.unique(y).tolist()) <= set(fitted.classes_.tolist()) or y.ndim == 2
+    else:
+        assert not hasattr(model, "classes_"), "a failed first partial_fit set classes_"
 
 
 @pytest.fixture(scope="module")
