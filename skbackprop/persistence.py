@@ -26,7 +26,7 @@ the allow-lists, never imported.
 import json
 import os
 import re
-import tempfile
+import uuid
 import warnings
 import zipfile
 
@@ -132,8 +132,11 @@ def save(model, path):
     }
     text = json.dumps(metadata, allow_nan=False)
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".skbackprop-", suffix=".tmp")
+    # Write beside the destination, then rename: a failed save never leaves a
+    # truncated model behind. os.open with 0o666 honours the umask, as open() does.
+    directory, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "wb") as file, zipfile.ZipFile(
             file, "w", compression=zipfile.ZIP_DEFLATED
