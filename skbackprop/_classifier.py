@@ -1,22 +1,20 @@
 """The scikit-learn face of skbackprop: :class:`MLPScratchClassifier`."""
 
-import math
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.callback import CallbackSupportMixin, with_callbacks
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import registry
 from ._callbacks import EpochTasks
 from ._rollback import unchanged_on_error
-from ._training import ValidationSet, fit_full_batch, fit_stochastic
+from ._holdout import hold_out, user_validation_set
+from ._training import fit_full_batch, fit_stochastic
 from ._validation import (
     apply_class_weight,
     check_hidden_layer_sizes,
@@ -44,12 +42,6 @@ def _partial_fit_is_available(est):
             "is not stochastic."
         )
     return True
-
-
-def _can_stratify(y, n_val):
-    """Whether both sides of a split can hold every class (tiny data cannot)."""
-    _, counts = np.unique(y, return_counts=True)
-    return counts.min() >= 2 and min(n_val, len(y) - n_val) >= len(counts)
 
 
 def _carry_state(previous, fresh):
@@ -535,65 +527,14 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """The training arrays and a :class:`ValidationSet` (or None).
 
         A user's ``X_val``, ``y_val`` take precedence; otherwise, when ``split``
-        (early stopping), ``validation_fraction`` of the data is held out,
-        stratified by class for binary and multiclass targets alike.
+        (early stopping), ``validation_fraction`` of the data is held out.
         """
         if validation_data is not None:
-            X_val, y_val, sw_val = validation_data
-            X_val = validate_data(
-                self, X_val, accept_sparse=["csr", "csc"], dtype=X.dtype, reset=False
-            )
-            y_val = np.asarray(y_val)
-            if y_val.ndim == 2 and y_val.shape[1] == 1 and y.ndim == 1:
-                y_val = column_or_1d(y_val, warn=True)
-            check_consistent_length(X_val, y_val)
-            multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
-            if y_val.ndim != y.ndim or (multilabel and y_val.shape[1] != y.shape[1]):
-                raise ValueError(
-                    f"y_val must be shaped like y: got {y_val.shape} for y of shape {y.shape}."
-                )
-            unseen = [] if multilabel else np.setdiff1d(np.unique(y_val), self.classes_)
-            if len(unseen):
-                raise ValueError(
-                    f"y_val has classes {unseen!r} that are not in the training classes "
-                    f"{self.classes_!r}."
-                )
-            Y_val = self._label_binarizer.transform(y_val).astype(X.dtype)
-            sw_val = check_sample_weight(sw_val, X_val.shape[0], X.dtype)
-            return X, y, Y, sample_weight, ValidationSet(X_val, y_val, Y_val, sw_val, self._decode)
+            validation = user_validation_set(self, *validation_data, y=y, dtype=X.dtype)
+            return X, y, Y, sample_weight, validation
         if not split:
             return X, y, Y, sample_weight, None
-
-        n_samples = X.shape[0]
-        n_val = max(2, math.ceil(self.validation_fraction * n_samples))
-        if n_samples - n_val < 2:
-            warnings.warn(
-                f"early_stopping needs at least 4 samples to hold out a validation set of 2; "
-                f"got {n_samples}. Training on all of them without early stopping.",
-                UserWarning,
-                stacklevel=5,  # _validation_set < _fit < fit < with_callbacks < user
-            )
-            return X, y, Y, sample_weight, None
-        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
-        stratify = None if multilabel or not _can_stratify(y, n_val) else y
-        arrays = [X, y, Y] + ([] if sample_weight is None else [sample_weight])
-        parts = train_test_split(
-            *arrays, test_size=n_val, random_state=random_state, stratify=stratify
-        )
-        X_train, X_val, y_train, y_val, Y_train, Y_val = parts[:6]
-        sw_train, sw_val = parts[6:] if sample_weight is not None else (None, None)
-        if sw_train is not None and not sw_train.any():
-            raise ValueError(
-                "The training samples left after holding out the validation set all have "
-                "zero sample_weight: pass X_val and y_val, or change validation_fraction."
-            )
-        if sw_val is not None and not sw_val.any():
-            raise ValueError(
-                "The held-out validation samples all have zero sample_weight, so they "
-                "cannot be scored: pass X_val and y_val, or change validation_fraction."
-            )
-        validation = ValidationSet(X_val, y_val, Y_val, sw_val, self._decode)
-        return X_train, y_train, Y_train, sw_train, validation
+        return hold_out(self, X, y, Y, sample_weight, random_state)
 
     # -------------------------------------------------------------- predict
 

@@ -5,7 +5,7 @@ minibatch optimizers (SGD, Adam, plugins) and :func:`fit_full_batch` for
 optimizers that minimise the whole loss themselves (L-BFGS). They read the
 estimator's hyperparameters and update its fitted attributes (``n_iter_``,
 ``t_``, ``loss_curve_``, ...), but know nothing of input validation or labels:
-the estimator hands them validated arrays, an optional :class:`ValidationSet`
+the estimator hands them validated arrays, an optional :class:`~skbackprop._holdout.ValidationSet`
 and an :class:`~skbackprop._callbacks.EpochTasks` that reports every epoch to
 scikit-learn's callbacks (:mod:`sklearn.callback`).
 
@@ -19,11 +19,9 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score
 from sklearn.utils import gen_batches, shuffle
 
 __all__ = [
-    "ValidationSet",
     "fit_full_batch",
     "fit_stochastic",
     "resolve_batch_size",
@@ -67,46 +65,6 @@ def resolve_batch_size(batch_size, n_samples):
 def _take_rows(X, rows):
     # ndarray and scipy sparse matrices both support fancy row indexing.
     return X[rows]
-
-
-class ValidationSet:
-    """Held-out data scored after every epoch: accuracy and loss from one forward pass.
-
-    Parameters
-    ----------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-        Targets in the estimator's labels, for the accuracy.
-    Y : ndarray of shape (n_samples, n_outputs)
-        Encoded targets, for the loss.
-    sample_weight : ndarray of shape (n_samples,) or None
-    decode : callable
-        Turns network outputs into labels (the estimator's label decoder).
-    """
-
-    def __init__(self, X, y, Y, sample_weight, decode):
-        self.X = X
-        self.y = y
-        self.Y = Y
-        self.sample_weight = sample_weight
-        self.decode = decode
-
-    def evaluate(self, network, loss):
-        """Accuracy and loss (without the L2 penalty) of ``network`` on this set.
-
-        Parameters
-        ----------
-        network : Network
-        loss : Loss
-
-        Returns
-        -------
-        score : float
-        loss : float
-        """
-        output = network.predict(self.X)
-        score = accuracy_score(self.y, self.decode(output), sample_weight=self.sample_weight)
-        return float(score), float(loss.forward(self.Y, output, self.sample_weight))
 
 
 def _run_epoch(est, X, Y, sample_weight, order, batch_size):
