@@ -46,7 +46,7 @@ def _mean_of_sums(costs, sample_weight):
 
 def _clip_probabilities(A):
     eps = np.finfo(A.dtype).eps
-    return np.clip(A, eps, 1 - eps)
+    return A.clip(eps, 1 - eps)  # the method: np.clip's dispatch costs more than the clipping
 
 
 class Loss(Plugin):

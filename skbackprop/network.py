@@ -22,7 +22,6 @@ import inspect
 from functools import lru_cache
 
 import numpy as np
-import scipy.sparse as sp
 
 __all__ = ["Network", "Workspace"]
 
@@ -243,7 +242,7 @@ class Network:
         value = loss.forward(Y, A, sample_weight)
         if alpha:
             weights = self.weights if workspace is None else workspace.parameters()[0]
-            squared_norm = sum(float(np.dot(W.ravel(), W.ravel())) for W in weights)
+            squared_norm = float(sum(np.vdot(W, W) for W in weights))
             value += 0.5 * alpha * squared_norm / _weight_sum(sample_weight, len(Y))
         return value
 
@@ -341,11 +340,11 @@ class Workspace:
 
 
 def _matmul(A, B, out):
-    """``A @ B`` written into ``out``; either factor may be a scipy sparse matrix."""
-    if sp.issparse(A) or sp.issparse(B):
-        out[...] = A @ B
-        return out
-    return np.matmul(A, B, out=out)
+    """``A @ B`` written into ``out``; ``A`` may be a scipy sparse matrix."""
+    if isinstance(A, np.ndarray):
+        return np.matmul(A, B, out=out)
+    out[...] = A @ B
+    return out
 
 
 @lru_cache(maxsize=None)
