@@ -1,7 +1,8 @@
 """skbackprop: a scikit-learn multilayer perceptron on a readable numpy backprop core."""
 
 from ._classifier import MLPScratchClassifier
+from .registry import available, register
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPScratchClassifier", "__version__"]
+__all__ = ["MLPScratchClassifier", "__version__", "available", "register"]

@@ -16,8 +16,20 @@ class Plugin:
     """Base class of activations, losses, optimizers, initializers, schedules.
 
     Subclasses write an explicit ``__init__`` (no ``*args``/``**kwargs``) that
-    stores every argument as an attribute of the same name, and set the class
-    attribute ``name`` to the string the registry knows them by.
+    stores every argument unchanged as an attribute of the same name, give
+    every argument a default, and set the class attribute ``name`` to the
+    string the registry knows them by. State created while training lives in
+    attributes ending in ``_``. :func:`skbackprop.testing.check_plugin`
+    verifies all of this.
+
+    Examples
+    --------
+    >>> from skbackprop.activations import LeakyReLU
+    >>> activation = LeakyReLU(negative_slope=0.2)
+    >>> activation
+    LeakyReLU(negative_slope=0.2)
+    >>> activation.set_params(negative_slope=0.1).get_params()
+    {'negative_slope': 0.1}
     """
 
     #: Registry name of the plugin (``None`` for abstract bases).
@@ -89,7 +101,14 @@ class Plugin:
             else:
                 setattr(self, key, value)
         for key, sub_params in nested.items():
-            getattr(self, key).set_params(**sub_params)
+            value = getattr(self, key)
+            if not hasattr(value, "set_params") or isinstance(value, type):
+                raise ValueError(
+                    f"Cannot set {', '.join(f'{key}__{k}' for k in sub_params)} on plugin "
+                    f"{type(self).__name__}: its parameter {key!r} is {value!r}, not a plugin "
+                    "with parameters of its own."
+                )
+            value.set_params(**sub_params)
         return self
 
     def __repr__(self):

@@ -140,10 +140,24 @@ class Loss(Plugin):
 
 
 class CrossEntropy(Loss):
-    """Categorical cross-entropy, ``C = -Σ_k y_k log a_k``; canonical with softmax."""
+    """Categorical cross-entropy, ``C = -Σ_k y_k log a_k``; canonical with softmax.
+
+    For binary and multilabel targets it dispatches to :class:`BinaryCrossEntropy`.
+    """
 
     name = "cross_entropy"
     canonical_activation = Softmax
+
+    def for_target(self, target_type):
+        # Binary targets have one output unit, where a softmax is constantly 1,
+        # and multilabel rows do not sum to 1, where the fused A - Y is wrong:
+        # both need one independent sigmoid probability per output.
+        if target_type in ("binary", "multilabel-indicator"):
+            return BinaryCrossEntropy()
+        return self
+
+    def default_output_activation(self, target_type):
+        return self.for_target(target_type).canonical_activation.name
 
     def forward(self, Y, A, sample_weight=None):
         # A is clipped away from 0, so Y log A is xlogy(Y, A) without its special cases.

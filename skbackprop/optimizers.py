@@ -188,7 +188,8 @@ class LBFGS(Optimizer):
         tol : float
             Stop when the projected gradient's largest entry is below ``tol``.
         callback : callable, default=None
-            Called with the current parameters after each iteration.
+            Called after each iteration with a :class:`scipy.optimize.OptimizeResult`
+            holding the current ``x`` and ``fun``.
 
         Returns
         -------
@@ -201,12 +202,16 @@ class LBFGS(Optimizer):
             value, grad = loss_and_gradient(params)
             return value, grad.astype(np.float64, copy=False)
 
+        def report(intermediate_result):
+            # scipy passes the OptimizeResult only to a parameter of this name.
+            callback(intermediate_result)
+
         result = scipy.optimize.minimize(
             objective,
             params.astype(np.float64),
             method="L-BFGS-B",
             jac=True,
-            callback=callback,
+            callback=None if callback is None else report,
             options={"maxfun": self.max_fun, "maxiter": max_iter, "gtol": tol},
         )
         params[...] = result.x

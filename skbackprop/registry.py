@@ -1,16 +1,28 @@
 """Plugin registry: string names to plugin classes, for every plugin kind.
 
-Built-in plugins are registered here in code. Third-party packages add their
-own through package entry points in the groups ``skbackprop.activations``,
-``skbackprop.losses``, ``skbackprop.optimizers``, ``skbackprop.initializers``
-and ``skbackprop.schedules``; those are discovered lazily, the first time a
-name of that kind is looked up, and one that fails to load is reported with a
-warning instead of breaking every fit.
+Built-in plugins are registered here in code; :func:`register` adds more at
+run time. Third-party packages add their own through package entry points in
+the groups ``skbackprop.activations``, ``skbackprop.losses``,
+``skbackprop.optimizers``, ``skbackprop.initializers`` and
+``skbackprop.schedules``, for example in their ``pyproject.toml``::
+
+    [project.entry-points."skbackprop.activations"]
+    mypkg_swish = "mypkg.activations:Swish"
+
+Entry points are loaded lazily: names registered in code (every built-in) are
+found without importing any third-party package, and the entry points of a
+kind are loaded the first time a name of that kind is not found in code, or
+when :func:`available` lists the names. An entry point that fails to load, or
+that does not point at a plugin class, is reported with a ``RuntimeWarning``
+naming its package, and skipped: a broken plugin package never breaks a fit
+that does not use it.
 """
 
 import difflib
+import threading
 import warnings
 from importlib.metadata import entry_points
+
 from sklearn.base import clone
 
 from . import activations, initializers, losses, optimizers, schedules
@@ -46,13 +58,11 @@ _BUILTINS = {
 
 _ALIASES = {"activation": {"sigmoid": activations.Sigmoid}}
 
+# name -> class, per kind: the built-ins, then register() calls and entry points.
 _registry = {kind: {} for kind in KINDS}
+# Kinds whose entry points have been loaded (each is loaded at most once).
 _entry_points_loaded = set()
-
-for _kind, _classes in _BUILTINS.items():
-    for _cls in _classes:
-        _registry[_kind][_cls.name] = _cls
-    _registry[_kind].update(_ALIASES.get(_kind, {}))
+_loading_lock = threading.RLock()
 
 
 def _check_kind(kind):
@@ -60,58 +70,165 @@ def _check_kind(kind):
         raise ValueError(f"Unknown plugin kind {kind!r}; the kinds are {sorted(KINDS)}.")
 
 
-def register(kind, name, cls):
-    """Register plugin class ``cls`` under ``name`` for plugin ``kind``.
+def _check_plugin_class(kind, cls):
+    base = KINDS[kind][0]
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise TypeError(
+            f"A plugin of kind {kind!r} must be a subclass of "
+            f"{base.__module__}.{base.__name__}; got {cls!r}."
+        )
+
+
+def register(kind, name=None, cls=None, *, replace=False):
+    """Register a plugin class under a name, so estimators accept that name.
+
+    Usable as a call, ``register("activation", "swish", Swish)``, or as a
+    class decorator, ``@register("activation")`` (the name then defaults to the
+    class attribute ``name``).
 
     Parameters
     ----------
     kind : {"activation", "loss", "optimizer", "initializer", "schedule"}
-    name : str
-        The name users will pass to the estimator.
-    cls : type
-        A subclass of the kind's base class.
+        The plugin kind.
+    name : str, default=None
+        The name users will pass to the estimator; defaults to ``cls.name``.
+    cls : type, default=None
+        A subclass of the kind's base class. When omitted, a decorator is
+        returned.
+    replace : bool, default=False
+        Allow replacing a different class already registered under ``name``
+        (a built-in included). Registering the same class again is always
+        allowed.
 
     Returns
     -------
-    cls : type
-        The class, so this can be used as a decorator helper.
+    cls : type or callable
+        The class itself, or a decorator registering its argument when ``cls``
+        is omitted.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is unknown, the name is missing or empty, or another class
+        is registered under ``name`` and ``replace`` is False.
+    TypeError
+        If ``cls`` is not a subclass of the kind's base class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbackprop.activations import Activation
+    >>> from skbackprop.registry import available, register
+    >>> @register("activation")
+    ... class Cube(Activation):
+    ...     name = "doc_cube"
+    ...     def forward(self, Z):
+    ...         return Z**3
+    ...     def derivative(self, Z, A):
+    ...         return 3 * Z**2
+    >>> "doc_cube" in available("activation")
+    True
     """
     _check_kind(kind)
-    base = KINDS[kind][0]
-    if not (isinstance(cls, type) and issubclass(cls, base)):
-        raise TypeError(f"A {kind} plugin must be a subclass of {base.__name__}; got {cls!r}.")
+    if cls is None:
+        return lambda cls: register(kind, name, cls, replace=replace)
+    _check_plugin_class(kind, cls)
+    if name is None:
+        name = cls.name
+    if not isinstance(name, str) or not name:
+        raise ValueError(
+            f"Cannot register {cls.__name__} as a {kind}: give a non-empty string name, "
+            f"either register({kind!r}, 'my_name', {cls.__name__}) or the class attribute "
+            f"`name = 'my_name'`; got name={name!r}."
+        )
+    registered = _registry[kind].get(name)
+    if registered is not None and registered is not cls and not replace:
+        raise ValueError(
+            f"The {kind} name {name!r} is already taken by "
+            f"{registered.__module__}.{registered.__qualname__}. Choose another name "
+            "(prefixing it with your package name avoids clashes) or pass replace=True."
+        )
     _registry[kind][name] = cls
     return cls
 
 
+for _kind, _classes in _BUILTINS.items():
+    for _cls in _classes:
+        register(_kind, cls=_cls)
+    for _name, _cls in _ALIASES.get(_kind, {}).items():
+        register(_kind, _name, _cls)
+
+
+def _package_of(entry_point):
+    """The distribution that declares ``entry_point`` (its module path if unknown)."""
+    dist = getattr(entry_point, "dist", None)
+    return dist.name if dist is not None else entry_point.value
+
+
 def _load_entry_points(kind):
-    if kind in _entry_points_loaded:
+    """Register every entry point of ``kind``, warning about (and skipping) broken ones."""
+    # Fits in threads (e.g. joblib's threading backend) may look up names at
+    # once: the lock makes them wait until a kind is completely loaded. It is
+    # re-entrant, and the kind is marked first, so a plugin module that looks
+    # up names while it is being imported does not load the kind again.
+    with _loading_lock:
+        if kind in _entry_points_loaded:
+            return
+        _entry_points_loaded.add(kind)
+        for entry_point in entry_points(group=KINDS[kind][1]):
+            _load_entry_point(kind, entry_point)
+
+
+def _load_entry_point(kind, entry_point):
+    """Register one entry point of ``kind``, or warn naming its package and skip it."""
+    package = _package_of(entry_point)
+    try:
+        cls = entry_point.load()
+        _check_plugin_class(kind, cls)
+    except Exception as exc:  # a broken plugin package must not break every fit
+        warnings.warn(
+            f"Skipping the {kind} plugin {entry_point.name!r} of package {package!r}: "
+            f"loading {entry_point.value!r} failed with {type(exc).__name__}: "
+            f"{str(exc).rstrip('.')}. "
+            f"Reinstall or fix {package!r}, or uninstall it to silence this warning.",
+            RuntimeWarning,
+            stacklevel=4,  # the caller of available() or get()
+        )
         return
-    _entry_points_loaded.add(kind)
-    for entry_point in entry_points(group=KINDS[kind][1]):
-        try:
-            cls = entry_point.load()
-            register(kind, entry_point.name, cls)
-        except Exception as exc:  # a broken plugin must not break every fit
-            package = entry_point.dist.name if entry_point.dist else entry_point.value
-            warnings.warn(
-                f"Could not load the {kind} plugin {entry_point.name!r} from package "
-                f"{package!r}: {type(exc).__name__}: {exc}",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+    registered = _registry[kind].get(entry_point.name)
+    if registered is not None and registered is not cls:
+        warnings.warn(
+            f"Ignoring the {kind} plugin {entry_point.name!r} of package {package!r}: "
+            f"that name is already taken by {registered.__module__}."
+            f"{registered.__qualname__}. Ask the package to choose another name.",
+            RuntimeWarning,
+            stacklevel=4,  # the caller of available() or get()
+        )
+        return
+    _registry[kind][entry_point.name] = cls
 
 
 def available(kind):
-    """Sorted names of the registered plugins of ``kind``.
+    """Sorted names of the plugins of ``kind`` that estimators accept.
+
+    Built-ins, classes added with :func:`register`, and the plugins of
+    installed packages (entry points), which this loads.
 
     Parameters
     ----------
     kind : {"activation", "loss", "optimizer", "initializer", "schedule"}
+        The plugin kind.
 
     Returns
     -------
     names : list of str
+        The registered names, sorted.
+
+    Examples
+    --------
+    >>> from skbackprop.registry import available
+    >>> "relu" in available("activation")
+    True
     """
     _check_kind(kind)
     _load_entry_points(kind)
@@ -124,20 +241,27 @@ def get(kind, name):
     Parameters
     ----------
     kind : {"activation", "loss", "optimizer", "initializer", "schedule"}
+        The plugin kind.
     name : str
+        A registered name.
 
     Returns
     -------
     cls : type
+        The plugin class.
 
     Raises
     ------
     ValueError
         If no plugin of that kind has that name; the message suggests the
-        closest names and lists them all.
+        closest name and lists them all.
     """
-    names = available(kind)
+    _check_kind(kind)
     if name not in _registry[kind]:
+        # Only an unknown name pays for importing third-party plugin packages.
+        _load_entry_points(kind)
+    if name not in _registry[kind]:
+        names = sorted(_registry[kind])
         close = difflib.get_close_matches(str(name), names, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"Unknown {kind} {name!r}.{hint} Known {kind}s: {', '.join(names)}.")
@@ -150,6 +274,7 @@ def resolve(kind, spec, parameter, **defaults):
     Parameters
     ----------
     kind : {"activation", "loss", "optimizer", "initializer", "schedule"}
+        The plugin kind.
     spec : str or plugin instance
         A registered name, or an instance of the kind's base class (copied
         with :func:`sklearn.base.clone`, never mutated).
@@ -162,6 +287,14 @@ def resolve(kind, spec, parameter, **defaults):
     Returns
     -------
     plugin : instance of the kind's base class
+        A new object: later changes to it never reach ``spec``.
+
+    Raises
+    ------
+    ValueError
+        If ``spec`` is an unknown name.
+    TypeError
+        If ``spec`` is neither a name nor an instance of the kind's base class.
     """
     base = KINDS[kind][0]
     if isinstance(spec, str):
@@ -173,8 +306,13 @@ def resolve(kind, spec, parameter, **defaults):
         return cls(**{k: v for k, v in defaults.items() if k in accepted})
     if isinstance(spec, base):
         return clone(spec)
+    public_base = f"skbackprop.{base.__module__.rsplit('.', 1)[-1]}.{base.__name__}"
+    if isinstance(spec, type) and issubclass(spec, base):
+        raise TypeError(
+            f"{parameter!r} must be a plugin instance, not a class: pass "
+            f"{spec.__name__}() instead of {spec.__name__}."
+        )
     raise TypeError(
         f"{parameter!r} must be a registered {kind} name (one of {available(kind)}) or "
-        f"an instance of skbackprop.{base.__module__.rsplit('.', 1)[-1]}.{base.__name__}; "
-        f"got {spec!r} of type {type(spec).__name__}."
+        f"an instance of {public_base}; got {spec!r} of type {type(spec).__name__}."
     )

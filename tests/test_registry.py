@@ -1,0 +1,280 @@
+"""The plugin registry: names, registration, entry points, resolving estimator parameters."""
+
+import copy
+import subprocess
+import sys
+import threading
+import types
+import warnings
+
+import numpy as np
+import pytest
+
+from skbackprop import MLPScratchClassifier, available, register, registry
+from skbackprop.activations import Activation, LeakyReLU, ReLU, Sigmoid
+from skbackprop.optimizers import SGD
+
+
+@pytest.fixture
+def clean_registry(monkeypatch):
+    """A registry with only the built-ins and no entry points loaded, restored afterwards."""
+    builtins = {
+        kind: {name: cls for name, cls in names.items()
+               if cls.__module__.startswith("skbackprop.")}
+        for kind, names in registry._registry.items()
+    }
+    monkeypatch.setattr(registry, "_registry", copy.deepcopy(builtins))
+    monkeypatch.setattr(registry, "_entry_points_loaded", set())
+    return registry
+
+
+class Cube(Activation):
+    name = "test_cube"
+
+    def forward(self, Z):
+        return Z**3
+
+    def derivative(self, Z, A):
+        return 3 * Z**2
+
+
+class _FakeEntryPoint:
+    """What importlib.metadata.entry_points yields, without installing a package."""
+
+    def __init__(self, name, load, package="fake-plugins"):
+        self.name = name
+        self.value = f"fake_plugins:{name}"
+        self.dist = types.SimpleNamespace(name=package)
+        self._load = load
+        self.loads = 0
+
+    def load(self):
+        self.loads += 1
+        return self._load()
+
+
+def _broken():
+    raise ModuleNotFoundError("No module named 'fake_plugins'")
+
+
+@pytest.fixture
+def fake_entry_points(clean_registry, monkeypatch):
+    """Install fake entry points: a good ``fake_cube``, a broken one, a non-plugin, a clash."""
+    points = {
+        "skbackprop.activations": [
+            _FakeEntryPoint("fake_cube", lambda: Cube),
+            _FakeEntryPoint("fake_broken", _broken, package="broken-plugins"),
+            _FakeEntryPoint("fake_not_a_plugin", lambda: np.tanh, package="odd-plugins"),
+            _FakeEntryPoint("relu", lambda: Cube, package="greedy-plugins"),
+        ],
+    }
+    monkeypatch.setattr(registry, "entry_points", lambda group: points.get(group, []))
+    return points["skbackprop.activations"]
+
+
+def _warnings_of(function, *args):
+    """Call ``function(*args)``; return its result and the messages of its warnings."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        result = function(*args)
+    return result, [str(warning.message) for warning in record]
+
+
+def test_available_lists_the_builtin_names_sorted(clean_registry):
+    names = available("activation")
+    assert names == sorted(names)
+    assert {"identity", "logistic", "sigmoid", "tanh", "relu", "softmax"} <= set(names)
+    assert set(available("optimizer")) == {"adam", "lbfgs", "sgd"}
+
+
+def test_an_unknown_kind_is_refused_with_the_kinds():
+    with pytest.raises(ValueError, match=r"Unknown plugin kind 'activations'.*'activation'"):
+        available("activations")
+
+
+def test_an_unknown_name_suggests_the_closest_and_lists_all():
+    with pytest.raises(ValueError, match=r"Unknown activation 'rleu'\. Did you mean 'relu'\?"
+                                         r" Known activations: .*tanh"):
+        registry.get("activation", "rleu")
+
+
+def test_estimator_reports_an_unknown_name_with_the_parameter():
+    X, y = np.random.RandomState(0).normal(size=(20, 3)), np.arange(20) % 2
+    with pytest.raises(ValueError, match=r"Invalid value for 'activation'.*Did you mean 'tanh'"):
+        MLPScratchClassifier(activation="tahn").fit(X, y)
+
+
+def test_register_as_a_call_makes_the_name_usable_by_the_estimator(clean_registry):
+    register("activation", "my_cube", Cube)
+    assert registry.get("activation", "my_cube") is Cube
+    X, y = np.random.RandomState(0).normal(size=(30, 3)), np.arange(30) % 2
+    clf = MLPScratchClassifier(hidden_layer_sizes=(4,), activation="my_cube", max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    assert type(clf.activation_) is Cube
+
+
+def test_register_as_a_decorator_uses_the_class_name_attribute(clean_registry):
+    @register("activation")
+    class Square(Activation):
+        name = "test_square"
+
+    assert registry.get("activation", "test_square") is Square
+    assert "test_square" in available("activation")
+
+
+def test_register_refuses_to_replace_a_name_unless_asked(clean_registry):
+    with pytest.raises(ValueError, match=r"'relu' is already taken by skbackprop.activations.ReLU"):
+        register("activation", "relu", Cube)
+    register("activation", "relu", ReLU)  # the same class again is fine
+    register("activation", "relu", Cube, replace=True)
+    assert registry.get("activation", "relu") is Cube
+
+
+def test_register_refuses_a_class_of_the_wrong_kind(clean_registry):
+    with pytest.raises(TypeError, match=r"must be a subclass of skbackprop.losses.Loss"):
+        register("loss", "cube", Cube)
+    with pytest.raises(TypeError, match="must be a subclass"):
+        register("activation", "cube", Cube())
+
+
+def test_register_needs_a_name(clean_registry):
+    class Nameless(Activation):
+        pass
+
+    with pytest.raises(ValueError, match="give a non-empty string name"):
+        register("activation", cls=Nameless)
+
+
+def test_resolve_copies_an_instance_and_never_returns_it():
+    activation = LeakyReLU(negative_slope=0.2)
+    resolved = registry.resolve("activation", activation, "activation")
+    assert resolved is not activation
+    assert type(resolved) is LeakyReLU and resolved.negative_slope == 0.2
+
+
+def test_resolve_passes_only_the_defaults_a_plugin_accepts():
+    optimizer = registry.resolve("optimizer", "sgd", "solver", momentum=0.5, beta_1=0.3)
+    assert type(optimizer) is SGD and optimizer.momentum == 0.5
+
+
+def test_resolve_points_from_a_class_to_an_instance():
+    with pytest.raises(TypeError, match=r"'activation' must be a plugin instance.*LeakyReLU\(\)"):
+        registry.resolve("activation", LeakyReLU, "activation")
+
+
+def test_resolve_refuses_a_plugin_of_another_kind():
+    with pytest.raises(TypeError, match=r"'loss' must be a registered loss name .* or an "
+                                        r"instance of skbackprop.losses.Loss; got Sigmoid"):
+        registry.resolve("loss", Sigmoid(), "loss")
+
+
+# -------------------------------------------------------------------------- entry points
+
+
+def test_entry_point_plugins_are_found_by_name(fake_entry_points):
+    cls, _ = _warnings_of(registry.get, "activation", "fake_cube")
+    assert cls is Cube
+
+
+def test_builtin_names_never_load_entry_points(fake_entry_points):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert registry.get("activation", "tanh") is not None
+    assert all(point.loads == 0 for point in fake_entry_points)
+
+
+def test_a_broken_entry_point_warns_naming_its_package_and_fit_goes_on(fake_entry_points):
+    names, messages = _warnings_of(available, "activation")
+    assert any("'fake_broken' of package 'broken-plugins'" in m and "ModuleNotFoundError" in m
+               for m in messages)
+    assert any("'fake_not_a_plugin' of package 'odd-plugins'" in m for m in messages)
+    assert "fake_cube" in names
+    assert "fake_broken" not in names and "fake_not_a_plugin" not in names
+
+    X, y = np.random.RandomState(0).normal(size=(30, 3)), np.arange(30) % 2
+    clf = MLPScratchClassifier(hidden_layer_sizes=(4,), activation="fake_cube", max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=Warning)
+        clf.fit(X, y)
+    assert type(clf.activation_) is Cube
+
+
+def test_entry_points_are_loaded_once_per_kind(fake_entry_points):
+    _, messages = _warnings_of(available, "activation")
+    assert len(messages) == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no second round of warnings
+        available("activation")
+        registry.get("activation", "fake_cube")
+    assert all(point.loads == 1 for point in fake_entry_points)
+
+
+def test_an_entry_point_cannot_shadow_a_builtin_name(fake_entry_points):
+    _, messages = _warnings_of(available, "activation")
+    assert any("Ignoring the activation plugin 'relu' of package 'greedy-plugins'" in message
+               for message in messages)
+    assert registry.get("activation", "relu") is ReLU
+
+
+def test_an_unknown_name_after_a_broken_entry_point_is_still_a_clear_error(fake_entry_points):
+    with pytest.raises(ValueError, match=r"Unknown activation 'fake_broken'"):
+        _warnings_of(registry.get, "activation", "fake_broken")
+    assert "fake_broken" not in _warnings_of(available, "activation")[0]
+
+
+def test_a_lookup_in_another_thread_waits_for_entry_points_being_loaded(clean_registry,
+                                                                         monkeypatch):
+    loading, release = threading.Event(), threading.Event()
+
+    def slow_load():
+        loading.set()
+        release.wait(timeout=30)
+        return Cube
+
+    point = _FakeEntryPoint("slow_cube", slow_load)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [point])
+    results = {}
+
+    def look_up(key):
+        try:
+            results[key] = registry.get("activation", "slow_cube")
+        except Exception as exc:  # reported by the assertion below
+            results[key] = exc
+
+    first = threading.Thread(target=look_up, args=("first",))
+    first.start()
+    assert loading.wait(timeout=30)
+    second = threading.Thread(target=look_up, args=("second",))
+    second.start()
+    second.join(timeout=0.2)  # without the lock it would fail right away
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert results == {"first": Cube, "second": Cube}
+    assert point.loads == 1
+
+
+def test_installed_plugin_package_works_by_name_without_being_imported():
+    # A fresh interpreter, so no other test has imported the example package.
+    code = """
+import sys
+import numpy as np
+from skbackprop import MLPScratchClassifier
+assert "skbackprop_example_plugins" not in sys.modules
+X, y = np.random.RandomState(0).normal(size=(40, 3)), np.arange(40) % 2
+clf = MLPScratchClassifier(hidden_layer_sizes=(4,), activation="example_swish",
+                           loss="example_focal", max_iter=3)
+import warnings
+warnings.simplefilter("ignore")
+clf.fit(X, y)
+print(type(clf.activation_).__module__, type(clf.loss_function_).__name__)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, (
+        f"{result.stderr}\nIs the example package installed? "
+        "pip install ./examples/plugin_package (make test does it)."
+    )
+    assert result.stdout.split() == ["skbackprop_example_plugins", "BinaryFocalLoss"]
