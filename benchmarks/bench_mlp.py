@@ -83,7 +83,7 @@ def digits():
 
 
 def workloads(mode):
-    """The rows of the table: (name, data key, hidden layers, solver, dtype, extra epochs, repeats)."""
+    """Rows of the table: (name, data, hidden layers, solver, dtype, extra epochs, repeats)."""
     if mode == "tiny":  # the test suite's smoke run
         return [
             ("tiny", "tiny", (16,), "adam", "float64", 1, 1),

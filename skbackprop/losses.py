@@ -24,7 +24,7 @@ __all__ = ["Loss", "LogLoss", "CrossEntropy", "BinaryCrossEntropy", "SquaredErro
 
 
 def _weigh(per_sample, sample_weight):
-    """Scale the rows of ``per_sample`` in place by the factors ``w_i / Σ w`` of the weighted mean."""
+    """Scale the rows of ``per_sample`` in place by the weighted mean's factors ``w_i / Σ w``."""
     if sample_weight is None:
         per_sample *= 1.0 / len(per_sample)
     else:

@@ -146,6 +146,7 @@ class Network:
         weights, biases = workspace.parameters()
         Zs, As = [], [X]
         for layer, (W, b) in enumerate(zip(weights, biases)):
+            # z^l = a^{l-1} W^l + b^l, then a^l = f(z^l), into the workspace's buffers
             Z = _matmul(As[-1], W, out=workspace.pre_activations[layer][:n_samples])
             Z += b
             Zs.append(Z)
@@ -202,19 +203,19 @@ class Network:
             workspace = Workspace(self, n_samples)
         W, _ = workspace.parameters()
         dW, db = workspace.gradient_weights, workspace.gradient_biases
-        # (BP1) output error
+        ones, hidden_errors = workspace.ones[:n_samples], workspace.hidden_errors
+        # (BP1) output error δ^L = ∇_a C ⊙ f'(z^L)
         delta = loss.delta(Y, Zs[-1], As[-1], self.output_activation, sample_weight)
         for layer in reversed(range(len(W))):
-            # (BP3) bias gradient (Σ over samples as a product with ones: 3-4x
-            # faster than np.sum(axis=0) on a minibatch) and (BP4) weight gradient
-            np.dot(workspace.ones[:n_samples], delta, out=db[layer])
+            # (BP3) bias gradient Σ_samples δ^l, as ones @ δ: 3-4x faster than np.sum(axis=0)
+            np.matmul(ones, delta, out=db[layer])
+            # (BP4) weight gradient (a^{l-1})ᵀ δ^l
             _matmul(As[layer].T, delta, out=dW[layer])
             if layer > 0:
-                # (BP2) backward recurrence through the transposed weights
-                dA = np.matmul(delta, W[layer].T, out=workspace.hidden_errors[layer - 1][:n_samples])
-                delta = _call_with_out(
-                    self.hidden_activation.backward, Zs[layer - 1], As[layer], dA, out=dA
-                )
+                # (BP2) backward recurrence δ^{l-1} = (δ^l (W^l)ᵀ) ⊙ f'(z^{l-1}), in place
+                dA = np.matmul(delta, W[layer].T, out=hidden_errors[layer - 1][:n_samples])
+                backward = self.hidden_activation.backward
+                delta = _call_with_out(backward, Zs[layer - 1], As[layer], dA, out=dA)
         if alpha:
             # L2 penalty gradient, through a scratch buffer: no temporary per step.
             penalty_scale = alpha / _weight_sum(sample_weight, n_samples)
@@ -356,7 +357,7 @@ def _accepts_out(function):
 
 
 def _call_with_out(method, *args, out):
-    """``method(*args, out=out)``, or ``method(*args)`` for a plugin whose method takes no ``out``."""
+    """``method(*args, out=out)``, or ``method(*args)`` for a plugin method without ``out``."""
     if _accepts_out(getattr(method, "__func__", method)):
         return method(*args, out=out)
     return method(*args)
