@@ -36,7 +36,6 @@ memory
 """
 
 import argparse
-from contextlib import nullcontext
 import json
 import os
 import platform
@@ -45,6 +44,7 @@ import sys
 import tempfile
 import time
 import warnings
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -267,8 +267,8 @@ def machine_description(threads):
         pass
     lines = [
         f"machine: {cpu}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}",
-        f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, skbackprop {skbackprop.__version__}",
+        (f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
+         f"{sklearn.__version__}, skbackprop {skbackprop.__version__}"),
     ]
     for pool in threadpool_info():
         if pool["user_api"] == "blas":

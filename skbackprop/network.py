@@ -19,7 +19,7 @@ module knows nothing of scikit-learn, labels or epochs.
 """
 
 import inspect
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -348,7 +348,7 @@ def _matmul(A, B, out):
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _accepts_out(function):
     try:
         return "out" in inspect.signature(function).parameters

@@ -209,11 +209,11 @@ def test_sgd_in_place_step_matches_the_textbook_update(momentum, nesterov):
 @pytest.mark.parametrize(
     "params",
     [
-        dict(solver="adam"),
-        dict(solver="sgd"),
-        dict(solver="lbfgs"),
-        dict(solver="adam", activation="tanh", hidden_layer_sizes=(32, 16)),
-        dict(solver="adam", batch_size=64, shuffle=False),
+        {"solver": "adam"},
+        {"solver": "sgd"},
+        {"solver": "lbfgs"},
+        {"solver": "adam", "activation": "tanh", "hidden_layer_sizes": (32, 16)},
+        {"solver": "adam", "batch_size": 64, "shuffle": False},
     ],
 )
 def test_training_matches_scikit_learn_weight_for_weight(params):
