@@ -249,3 +249,19 @@ def test_fitted_estimator_keeps_no_scratch_buffers():
     assert b"Workspace" not in reachable
     assert not any(isinstance(value, Workspace) for value in vars(model).values())
     assert not any(isinstance(value, Workspace) for value in vars(model.network_).values())
+
+
+def test_predict_proba_from_many_threads_gives_the_single_thread_answer():
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPScratchClassifier(max_iter=3, random_state=0).fit(X, y)
+    chunks = np.array_split(X, 16)
+    expected = [model.predict_proba(chunk) for chunk in chunks]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(model.predict_proba, chunks * 4))
+    for index, proba in enumerate(got):
+        np.testing.assert_array_equal(proba, expected[index % len(chunks)])
