@@ -1,18 +1,28 @@
 """The scikit-learn face of skbackprop: :class:`MLPScratchClassifier`."""
 
+import math
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.metrics import accuracy_score
+from sklearn.callback import CallbackSupportMixin, with_callbacks
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from . import registry
-from ._training import fit_full_batch, fit_stochastic
-from ._validation import check_hidden_layer_sizes, check_parameters, check_sample_weight
+from ._callbacks import EpochTasks
+from ._training import ValidationSet, fit_full_batch, fit_stochastic
+from ._validation import (
+    apply_class_weight,
+    check_hidden_layer_sizes,
+    check_parameters,
+    check_sample_weight,
+    resolve_class_weight,
+)
 from .network import Network
 
 __all__ = ["MLPScratchClassifier"]
@@ -34,6 +44,12 @@ def _partial_fit_is_available(est):
     return True
 
 
+def _can_stratify(y, n_val):
+    """Whether both sides of a split can hold every class (tiny data cannot)."""
+    _, counts = np.unique(y, return_counts=True)
+    return counts.min() >= 2 and min(n_val, len(y) - n_val) >= len(counts)
+
+
 def _carry_state(previous, fresh):
     """Copy the learned state (attributes ending in ``_``) of a plugin into a new one."""
     if type(previous) is type(fresh):
@@ -41,7 +57,7 @@ def _carry_state(previous, fresh):
     return fresh
 
 
-class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
+class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Multilayer perceptron classifier trained by a plain-numpy backpropagation core.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: it takes the
@@ -50,6 +66,10 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
     named by a string or given as a configured instance: the hidden and output
     activations, the loss, the optimizer (``solver``), the learning-rate
     schedule (``learning_rate``) and the weight initializer.
+
+    Training can be watched and stopped through scikit-learn's callbacks
+    (:mod:`sklearn.callback`, one task per epoch), e.g.
+    ``clf.set_callbacks(ProgressBar())``; see the user guide on training control.
 
     Parameters
     ----------
@@ -71,8 +91,10 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
     batch_size : int or "auto", default="auto"
         Minibatch size of stochastic solvers; ``"auto"`` is ``min(200, n_samples)``.
     learning_rate : str or LearningRateSchedule, default="constant"
-        ``"constant"``, ``"invscaling"`` or ``"adaptive"`` (as in scikit-learn), or a
-        :class:`~skbackprop.schedules.LearningRateSchedule`. Unlike
+        ``"constant"``, ``"invscaling"`` or ``"adaptive"`` (as in scikit-learn),
+        ``"step"`` (:class:`~skbackprop.schedules.StepDecay`), ``"cosine"``
+        (:class:`~skbackprop.schedules.CosineAnnealing` over ``max_iter``
+        epochs), or a :class:`~skbackprop.schedules.LearningRateSchedule`. Unlike
         scikit-learn, the schedule applies to every stochastic solver, Adam included.
     learning_rate_init : float, default=0.001
         Initial step size of stochastic solvers.
@@ -96,8 +118,11 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
     nesterovs_momentum : bool, default=True
         Whether ``solver="sgd"`` uses Nesterov's momentum.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified) and stop when
-        its accuracy stops improving; the best weights are kept.
+        Stop when the validation accuracy (or loss, see
+        ``early_stopping_metric``) stops improving; the best weights are kept.
+        The validation set is ``X_val``, ``y_val`` when given to ``fit``, else
+        ``validation_fraction`` of the data, held out stratified (multiclass
+        targets included). Stochastic solvers only; ``partial_fit`` ignores it.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -120,6 +145,16 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
     weight_init : str or Initializer, default="glorot_uniform"
         ``"glorot_uniform"`` (scikit-learn's scheme), ``"he_normal"``,
         ``"normal"`` (unit normal) or an :class:`~skbackprop.initializers.Initializer`.
+    class_weight : dict, list of dict, "balanced" or None, default=None
+        Weight of each class in the training loss, multiplied into
+        ``sample_weight`` as scikit-learn's linear models do. ``"balanced"``
+        uses ``Σw / (n_classes · Σ_{y=c} w)``; in ``partial_fit`` it counts
+        every sample seen so far. For multilabel targets each label is
+        weighted on its own (``"balanced"`` or one dict per label). The
+        validation score and loss are not class-weighted.
+    early_stopping_metric : {"score", "loss"}, default="score"
+        What early stopping watches on the validation set: ``"score"``
+        (accuracy, as scikit-learn) or ``"loss"``.
 
     Attributes
     ----------
@@ -150,9 +185,15 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
     best_loss_ : float or None
         Lowest training loss seen (None with early stopping).
     validation_scores_ : list of float or None
-        Validation accuracy after each epoch, with early stopping.
+        Validation accuracy after each epoch, whenever a validation set
+        exists (early stopping, or ``X_val`` given to ``fit``).
+    validation_loss_curve_ : list of float or None
+        Validation loss (without the L2 penalty) after each epoch, whenever a
+        validation set exists.
     best_validation_score_ : float or None
-        Best validation accuracy, with early stopping.
+        Best validation accuracy, whenever a validation set exists.
+    best_validation_loss_ : float or None
+        Lowest validation loss, whenever a validation set exists.
     t_ : int
         Number of training samples seen.
     n_iter_ : int
@@ -207,6 +248,8 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         loss="log_loss",
         output_activation="auto",
         weight_init="glorot_uniform",
+        class_weight=None,
+        early_stopping_metric="score",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -234,10 +277,13 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         self.loss = loss
         self.output_activation = output_activation
         self.weight_init = weight_init
+        self.class_weight = class_weight
+        self.early_stopping_metric = early_stopping_metric
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, X, y, sample_weight=None):
+    @with_callbacks
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Train the network on ``X``, ``y``.
 
         Parameters
@@ -248,17 +294,41 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
             Class labels, or a label-indicator matrix for multilabel targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights; the loss is their weighted mean.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set, scored after every epoch (``validation_scores_``,
+            ``validation_loss_curve_``) and used by ``early_stopping`` instead
+            of holding out ``validation_fraction`` of ``X``. In a ``Pipeline``,
+            use ``Pipeline(..., transform_input=["X_val"])`` to transform it
+            like ``X``.
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
+            Labels of ``X_val``; required with it.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : MLPScratchClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation_data = None
+        if X_val is not None or y_val is not None:
+            if X_val is None or y_val is None:
+                raise ValueError(
+                    "X_val and y_val go together: pass both to use a validation set, or "
+                    "neither to let early_stopping hold out validation_fraction of X."
+                )
+            validation_data = (X_val, y_val, sample_weight_val)
+        elif sample_weight_val is not None:
+            raise ValueError("sample_weight_val was given without X_val and y_val.")
+        return self._fit(X, y, sample_weight, incremental=False, validation_data=validation_data)
 
     @available_if(_partial_fit_is_available)
+    @with_callbacks
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``X``, ``y``, continuing from the current state.
+
+        ``early_stopping`` does not apply here (there is no held-out set):
+        watch a validation set yourself between calls.
 
         Parameters
         ----------
@@ -292,14 +362,9 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
             )
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _fit(self, X, y, sample_weight, incremental):
+    def _fit(self, X, y, sample_weight, incremental, validation_data=None):
         check_parameters(self)
         hidden_layer_sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        if self.early_stopping and incremental:
-            raise ValueError(
-                "partial_fit does not support early_stopping=True: set early_stopping=False "
-                "and monitor a validation set yourself between calls."
-            )
         first_pass = not hasattr(self, "network_") or (not self.warm_start and not incremental)
         dtype = (np.float64, np.float32) if first_pass else self.network_.params.dtype
         X, y = validate_data(
@@ -325,19 +390,46 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         self.network_.hidden_activation = self.activation_
         self.network_.output_activation = self.output_activation_
 
-        if self.optimizer_.stochastic:
-            X, Y, sample_weight, validation = self._split_validation(
-                X, y, Y, sample_weight, random_state
+        stochastic = self.optimizer_.stochastic
+        # Class weights from all the data of this call; they weight the training
+        # loss and the validation set alike.
+        class_weights = resolve_class_weight(
+            self.class_weight, self.classes_, y, sample_weight,
+            running_counts=self._class_counts if incremental else None,
+        )
+        early_stopping = stochastic and self.early_stopping and not incremental
+        X, y, Y, sample_weight, validation = self._validation_set(
+            X, y, Y, sample_weight, validation_data, random_state, split=early_stopping
+        )
+        sample_weight = apply_class_weight(class_weights, self.classes_, y, sample_weight, X.dtype)
+        if validation is not None:
+            validation.sample_weight = apply_class_weight(
+                class_weights, self.classes_, validation.y, validation.sample_weight, X.dtype
             )
-            fit_stochastic(self, X, Y, sample_weight, validation, random_state, incremental)
+        self._prepare_monitoring(validation, early_stopping and validation is not None)
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+
+        # scikit-learn's callback protocol: the fit is a task, each epoch a subtask.
+        if stochastic:
+            n_tasks = 1 if incremental else self.max_iter
         else:
-            fit_full_batch(self, X, Y, sample_weight)
+            n_tasks = self.max_iter + 1  # the optimizer's iterations, plus one never run
+        context = self._init_callback_context(max_subtasks=n_tasks)
+        context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        tasks = EpochTasks(self, context, X, y, metadata, "epoch" if stochastic else "iteration")
+        if stochastic:
+            fit_stochastic(self, X, Y, sample_weight, validation, random_state, incremental, tasks)
+        else:
+            fit_full_batch(self, X, Y, sample_weight, validation, tasks)
 
         if not np.isfinite(self.network_.params).all():
             raise ValueError(
                 "Training produced non-finite weights. Scale the inputs (e.g. with "
                 "MinMaxScaler or StandardScaler) or lower learning_rate_init."
             )
+        context.call_on_fit_task_end(
+            estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
+        )
         return self
 
     def _encode_targets(self, y, first_pass, incremental):
@@ -385,7 +477,7 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         schedule = registry.resolve(
             "schedule", self.learning_rate, "learning_rate", power_t=self.power_t
         )
-        schedule.start(self.learning_rate_init)
+        schedule.start(self.learning_rate_init, max_epochs=self.max_iter)
         if not first_pass:
             # warm_start and partial_fit continue with the optimizer's moments;
             # partial_fit also continues the schedule (e.g. an adapted rate).
@@ -404,42 +496,96 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_curve_ = []
+        self.best_loss_ = np.inf
+        self.validation_scores_ = None
+        self.validation_loss_curve_ = None
+        self.best_validation_score_ = None
+        self.best_validation_loss_ = None
         self._no_improvement_count = 0
         self._best_params = None
+        self._class_counts = np.zeros(len(self.classes_))  # for "balanced" in partial_fit
         if self.optimizer_.stochastic:
             self.optimizer_.initialize(self.network_.params)
-        if self.early_stopping and self.optimizer_.stochastic:
+
+    def _prepare_monitoring(self, validation, early_stopping):
+        """Start the validation curves the first time a validation set shows up.
+
+        As in scikit-learn, ``best_loss_`` is None while early stopping watches
+        the validation set instead of the training loss.
+        """
+        if validation is not None and self.validation_scores_ is None:
             self.validation_scores_ = []
+            self.validation_loss_curve_ = []
             self.best_validation_score_ = -np.inf
+            self.best_validation_loss_ = np.inf
+        if early_stopping:
             self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
+        elif self.best_loss_ is None:
             self.best_loss_ = np.inf
 
-    def _split_validation(self, X, y, Y, sample_weight, random_state):
-        """Hold out a stratified validation set when early stopping."""
-        if not self.early_stopping:
-            return X, Y, sample_weight, None
+    def _validation_set(self, X, y, Y, sample_weight, validation_data, random_state, split):
+        """The training arrays and a :class:`ValidationSet` (or None).
+
+        A user's ``X_val``, ``y_val`` take precedence; otherwise, when ``split``
+        (early stopping), ``validation_fraction`` of the data is held out,
+        stratified by class for binary and multiclass targets alike.
+        """
+        if validation_data is not None:
+            X_val, y_val, sw_val = validation_data
+            X_val = validate_data(
+                self, X_val, accept_sparse=["csr", "csc"], dtype=X.dtype, reset=False
+            )
+            y_val = np.asarray(y_val)
+            if y_val.ndim == 2 and y_val.shape[1] == 1 and y.ndim == 1:
+                y_val = column_or_1d(y_val, warn=True)
+            check_consistent_length(X_val, y_val)
+            multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+            if y_val.ndim != y.ndim or (multilabel and y_val.shape[1] != y.shape[1]):
+                raise ValueError(
+                    f"y_val must be shaped like y: got {y_val.shape} for y of shape {y.shape}."
+                )
+            unseen = [] if multilabel else np.setdiff1d(np.unique(y_val), self.classes_)
+            if len(unseen):
+                raise ValueError(
+                    f"y_val has classes {unseen!r} that are not in the training classes "
+                    f"{self.classes_!r}."
+                )
+            Y_val = self._label_binarizer.transform(y_val).astype(X.dtype)
+            sw_val = check_sample_weight(sw_val, X_val.shape[0], X.dtype)
+            return X, y, Y, sample_weight, ValidationSet(X_val, y_val, Y_val, sw_val, self._decode)
+        if not split:
+            return X, y, Y, sample_weight, None
+
+        n_samples = X.shape[0]
+        n_val = max(2, math.ceil(self.validation_fraction * n_samples))
+        if n_samples - n_val < 2:
+            warnings.warn(
+                f"early_stopping needs at least 4 samples to hold out a validation set of 2; "
+                f"got {n_samples}. Training on all of them without early stopping.",
+                UserWarning,
+                stacklevel=5,  # _validation_set < _fit < fit < with_callbacks < user
+            )
+            return X, y, Y, sample_weight, None
         multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        stratify = None if multilabel or not _can_stratify(y, n_val) else y
         arrays = [X, y, Y] + ([] if sample_weight is None else [sample_weight])
         parts = train_test_split(
-            *arrays, test_size=self.validation_fraction, random_state=random_state,
-            stratify=None if multilabel else y,
+            *arrays, test_size=n_val, random_state=random_state, stratify=stratify
         )
-        X_train, X_val, _, y_val, Y_train, _ = parts[:6]
+        X_train, X_val, y_train, y_val, Y_train, Y_val = parts[:6]
         sw_train, sw_val = parts[6:] if sample_weight is not None else (None, None)
-        if X_val.shape[0] < 2:
+        if sw_train is not None and not sw_train.any():
             raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' or the "
-                "size of your dataset."
+                "The training samples left after holding out the validation set all have "
+                "zero sample_weight: pass X_val and y_val, or change validation_fraction."
             )
-
-        def validation():
-            y_pred = self._decode(self.network_.predict(X_val))
-            return accuracy_score(y_val, y_pred, sample_weight=sw_val)
-
-        return X_train, Y_train, sw_train, validation
+        if sw_val is not None and not sw_val.any():
+            raise ValueError(
+                "The held-out validation samples all have zero sample_weight, so they "
+                "cannot be scored: pass X_val and y_val, or change validation_fraction."
+            )
+        validation = ValidationSet(X_val, y_val, Y_val, sw_val, self._decode)
+        return X_train, y_train, Y_train, sw_train, validation
 
     # -------------------------------------------------------------- predict
 

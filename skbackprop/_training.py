@@ -1,19 +1,42 @@
-"""The training loop: epochs, minibatches, shuffling, stopping rules.
+"""The training loop: epochs, minibatches, shuffling, stopping rules, callbacks.
 
 Two drivers share the estimator's fitted state: :func:`fit_stochastic` for
 minibatch optimizers (SGD, Adam, plugins) and :func:`fit_full_batch` for
 optimizers that minimise the whole loss themselves (L-BFGS). They read the
 estimator's hyperparameters and update its fitted attributes (``n_iter_``,
 ``t_``, ``loss_curve_``, ...), but know nothing of input validation or labels:
-the estimator hands them validated arrays and a ``validation_score`` callable.
+the estimator hands them validated arrays, an optional :class:`ValidationSet`
+and an :class:`~skbackprop._callbacks.EpochTasks` that reports every epoch to
+scikit-learn's callbacks (:mod:`sklearn.callback`).
+
+Every epoch is checked for divergence: a non-finite loss or weight stops
+training and puts back the weights of the last finite epoch, with a warning
+that says what to change.
 """
 
+import math
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
 
-__all__ = ["fit_stochastic", "fit_full_batch", "resolve_batch_size"]
+__all__ = [
+    "ValidationSet",
+    "fit_full_batch",
+    "fit_stochastic",
+    "resolve_batch_size",
+]
+
+#: An epoch loss this many times the loss at the start of a call counts as exploding ...
+EXPLOSION_FACTOR = 1e3
+#: ... if it is also above this (a warm start from 1e-9 to 1e-6 is no explosion).
+EXPLOSION_FLOOR = 1.0
+
+_DIVERGENCE_ADVICE = (
+    "Scale the inputs (e.g. with StandardScaler or MinMaxScaler in a Pipeline) or lower "
+    "learning_rate_init (now {learning_rate_init:g})."
+)
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -35,7 +58,7 @@ def resolve_batch_size(batch_size, n_samples):
             f"batch_size={batch_size} is larger than the {n_samples} training samples; "
             f"using batches of {n_samples}.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=6,  # resolve_batch_size < fit_stochastic < _fit < fit < with_callbacks
         )
     return int(np.clip(batch_size, 1, n_samples))
 
@@ -48,16 +71,101 @@ def _take_rows(X, rows, buffer):
     return np.take(X, rows, axis=0, out=buffer[: len(rows)], mode="clip")
 
 
-def _minibatches(n_samples, batch_size):
-    """Slices of consecutive minibatches, the last one shorter (as gen_batches, computed once)."""
-    return [
-        slice(start, min(start + batch_size, n_samples))
-        for start in range(0, n_samples, batch_size)
-    ]
+class _MinibatchScratch:
+    """Buffers of one ``fit`` call, reused by every minibatch, dropped when it returns.
+
+    The network's workspace, room for one gathered minibatch of ``X`` and ``Y``,
+    and the minibatch slices (computed once: ``gen_batches`` validates its
+    parameters on every call).
+    """
+
+    def __init__(self, network, X, Y, batch_size):
+        n_samples = X.shape[0]
+        self.workspace = network.workspace(batch_size)
+        self.X = np.empty((batch_size, X.shape[1]), X.dtype)
+        self.Y = np.empty((batch_size, Y.shape[1]), Y.dtype)
+        self.batches = [
+            slice(start, min(start + batch_size, n_samples))
+            for start in range(0, n_samples, batch_size)
+        ]
 
 
-def fit_stochastic(est, X, Y, sample_weight, validation, random_state, incremental):
+class ValidationSet:
+    """Held-out data scored after every epoch: accuracy and loss from one forward pass.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        Targets in the estimator's labels, for the accuracy.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Encoded targets, for the loss.
+    sample_weight : ndarray of shape (n_samples,) or None
+    decode : callable
+        Turns network outputs into labels (the estimator's label decoder).
+    """
+
+    def __init__(self, X, y, Y, sample_weight, decode):
+        self.X = X
+        self.y = y
+        self.Y = Y
+        self.sample_weight = sample_weight
+        self.decode = decode
+
+    def evaluate(self, network, loss):
+        """Accuracy and loss (without the L2 penalty) of ``network`` on this set.
+
+        Parameters
+        ----------
+        network : Network
+        loss : Loss
+
+        Returns
+        -------
+        score : float
+        loss : float
+        """
+        output = network.predict(self.X)
+        score = accuracy_score(self.y, self.decode(output), sample_weight=self.sample_weight)
+        return float(score), float(loss.forward(self.Y, output, self.sample_weight))
+
+
+def _run_epoch(est, X, Y, sample_weight, order, scratch):
+    """One pass over the minibatches in ``order``; returns (mean loss, first minibatch loss).
+
+    Stops at the first non-finite minibatch loss and returns it as the mean.
+    """
+    network, loss, optimizer = est.network_, est.loss_function_, est.optimizer_
+    learning_rate = est.learning_rate_schedule_.learning_rate_
+    n_samples = X.shape[0]
+    accumulated_loss, first_loss = 0.0, None
+    for batch in scratch.batches:
+        rows = batch if order is None else order[batch]
+        batch_weight = None if sample_weight is None else sample_weight[rows]
+        if batch_weight is not None and not batch_weight.any():
+            continue  # a batch of zero weight carries no gradient
+        batch_loss, grad = network.loss_and_gradient(
+            _take_rows(X, rows, scratch.X), _take_rows(Y, rows, scratch.Y), loss, est.alpha,
+            batch_weight, scratch.workspace,
+        )
+        if not math.isfinite(batch_loss):
+            return batch_loss, first_loss
+        if first_loss is None:
+            first_loss = batch_loss
+        optimizer.step(network.params, grad, learning_rate)
+        accumulated_loss += batch_loss * (batch.stop - batch.start)
+    return accumulated_loss / n_samples, first_loss
+
+
+def fit_stochastic(est, X, Y, sample_weight, validation, random_state, incremental, tasks):
     """Run minibatch epochs until a stopping rule fires.
+
+    Stopping rules, in order: a non-finite loss or weight (divergence: the
+    last finite weights are put back), no improvement for ``n_iter_no_change``
+    epochs (which an adaptive schedule may answer by lowering the rate
+    instead), a callback asking to stop, ``max_iter`` epochs (one epoch in
+    ``partial_fit``), and ``KeyboardInterrupt``. With early stopping the best
+    validation weights are restored at the end.
 
     Parameters
     ----------
@@ -67,104 +175,176 @@ def fit_stochastic(est, X, Y, sample_weight, validation, random_state, increment
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,) or None
-    validation : callable or None
-        ``validation() -> float`` scores the current network on held-out data;
-        when given, it drives early stopping and the best weights are kept.
+    validation : ValidationSet or None
+        Scored after every epoch (``validation_scores_``,
+        ``validation_loss_curve_``); with ``early_stopping`` it drives the
+        stopping rule and the best weights are kept.
     random_state : numpy.random.RandomState
         Source of the shuffles.
     incremental : bool
         Run a single epoch (``partial_fit``).
+    tasks : EpochTasks
+        Reports each epoch to the callbacks.
     """
-    network, loss, optimizer = est.network_, est.loss_function_, est.optimizer_
-    schedule = est.learning_rate_schedule_
+    network, schedule = est.network_, est.learning_rate_schedule_
     n_samples = X.shape[0]
     batch_size = resolve_batch_size(est.batch_size, n_samples)
-    order = np.arange(n_samples)
-    # Per-fit scratch space, dropped when this call returns (never on the estimator).
-    workspace = network.workspace(batch_size)
-    X_batch = np.empty((batch_size, X.shape[1]), X.dtype)
-    Y_batch = np.empty((batch_size, Y.shape[1]), Y.dtype)
-    batches = _minibatches(n_samples, batch_size)  # gen_batches validates on every call
+    early_stopping = validation is not None and est.early_stopping and not incremental
+    order = np.arange(n_samples) if est.shuffle else None  # None: batches are slices
+    scratch = _MinibatchScratch(network, X, Y, batch_size)  # per fit, never on the estimator
+    last_finite_params = network.params.copy()  # fallback if an epoch diverges
+    start_loss = None
     est.n_iter_ = 0
     try:
-        for epoch in range(est.max_iter):
+        for _ in range(1 if incremental else est.max_iter):
+            tasks.begin()
+            np.copyto(last_finite_params, network.params)
             if est.shuffle:
                 random_state.shuffle(order)  # the permutation sklearn.utils.shuffle draws
-            accumulated_loss = 0.0
-            for batch in batches:
-                rows = order[batch] if est.shuffle else batch
-                batch_weight = None if sample_weight is None else sample_weight[rows]
-                if batch_weight is not None and not batch_weight.any():
-                    continue  # a batch of zero weight carries no gradient
-                batch_loss, grad = network.loss_and_gradient(
-                    _take_rows(X, rows, X_batch), _take_rows(Y, rows, Y_batch), loss,
-                    est.alpha, batch_weight, workspace,
-                )
-                optimizer.step(network.params, grad, schedule.learning_rate_)
-                accumulated_loss += batch_loss * (batch.stop - batch.start)
+            # Overflow is detected below and reported once, not per operation.
+            with np.errstate(over="ignore", invalid="ignore"):
+                epoch_loss, first_loss = _run_epoch(est, X, Y, sample_weight, order, scratch)
+            if not (math.isfinite(epoch_loss) and np.isfinite(network.params.sum())):
+                _recover_from_divergence(est, last_finite_params, X, Y, sample_weight)
+                tasks.end()
+                break
+            if start_loss is None:
+                start_loss = first_loss
 
             est.n_iter_ += 1
             est.t_ += n_samples
-            est.loss_ = accumulated_loss / n_samples
-            est.loss_curve_.append(est.loss_)
+            est.loss_ = epoch_loss
+            est.loss_curve_.append(epoch_loss)
             if est.verbose:
                 print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
+            if start_loss is not None and epoch_loss > max(
+                EXPLOSION_FACTOR * start_loss, EXPLOSION_FLOOR
+            ):
+                _warn_exploding(est, start_loss)
+                start_loss = math.inf  # warn once per call
+            if validation is not None:
+                _record_validation(est, validation)
 
-            _update_no_improvement_count(est, validation)
+            _update_no_improvement_count(est, early_stopping)
             schedule.epoch_end(est.n_iter_, est.t_)
-
-            if est._no_improvement_count > est.n_iter_no_change:
-                what = "Validation score" if validation else "Training loss"
-                message = (
-                    f"{what} did not improve more than tol={est.tol:f} for "
-                    f"{est.n_iter_no_change} consecutive epochs."
-                )
-                stop = schedule.plateau()
+            stop = _plateau_stops(est, early_stopping)
+            if tasks.end():
                 if est.verbose:
-                    print(f"{message} {schedule.describe_plateau()}")
-                if stop:
-                    break
-                est._no_improvement_count = 0
-
-            if incremental:
+                    print("A callback asked to stop training.")
                 break
-            if epoch == est.max_iter - 1:
+            if stop or incremental:
+                break
+            if est.n_iter_ == est.max_iter:
                 warnings.warn(
                     f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached "
                     "and the optimization hasn't converged yet.",
                     ConvergenceWarning,
-                    stacklevel=4,
+                    stacklevel=5,
                 )
     except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user.", UserWarning, stacklevel=4)
+        # The weights are those of the last completed minibatch step: usable.
+        warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
 
-    if validation is not None and est._best_params is not None:
+    if early_stopping and est._best_params is not None:
         network.params[...] = est._best_params
 
 
-def _update_no_improvement_count(est, validation):
-    if validation is not None:
-        score = validation()
-        est.validation_scores_.append(score)
-        if est.verbose:
-            print(f"Validation score: {score:f}")
-        if score < est.best_validation_score_ + est.tol:
-            est._no_improvement_count += 1
-        else:
-            est._no_improvement_count = 0
-        if score > est.best_validation_score_:
-            est.best_validation_score_ = score
-            est._best_params = est.network_.params.copy()
-    else:
-        if est.loss_curve_[-1] > est.best_loss_ - est.tol:
-            est._no_improvement_count += 1
-        else:
-            est._no_improvement_count = 0
+def _recover_from_divergence(est, last_finite_params, X, Y, sample_weight):
+    """Put back the last finite weights, reset the optimizer's state and warn."""
+    network = est.network_
+    network.params[...] = last_finite_params
+    # The optimizer's moments saw the non-finite gradients: start them afresh.
+    est.optimizer_.initialize(network.params)
+    if not hasattr(est, "loss_"):  # diverged in the very first epoch
+        with np.errstate(over="ignore", invalid="ignore"):
+            est.loss_ = network.loss(
+                Y, network.predict(X), est.loss_function_, est.alpha, sample_weight
+            )
+    warnings.warn(
+        f"Training diverged in epoch {est.n_iter_ + 1} of this call: the loss or the weights "
+        "became non-finite (inf or nan). Stopped and restored the weights from before that "
+        "epoch. "
+        + _DIVERGENCE_ADVICE.format(learning_rate_init=est.learning_rate_init),
+        ConvergenceWarning,
+        stacklevel=6,
+    )
+
+
+def _warn_exploding(est, start_loss):
+    warnings.warn(
+        f"The training loss is exploding: {est.loss_:.3g} after epoch {est.n_iter_}, more "
+        f"than {EXPLOSION_FACTOR:g} times the {start_loss:.3g} it started this call at. "
+        + _DIVERGENCE_ADVICE.format(learning_rate_init=est.learning_rate_init),
+        ConvergenceWarning,
+        stacklevel=6,
+    )
+
+
+def _record_validation(est, validation):
+    score, loss = validation.evaluate(est.network_, est.loss_function_)
+    est.validation_scores_.append(score)
+    est.validation_loss_curve_.append(loss)
+    if est.verbose:
+        print(f"Validation score: {score:f}")
+        print(f"Validation loss: {loss:f}")
+
+
+def _compare_with_best(est, early_stopping):
+    """Whether this epoch improved on the best by more than ``tol``, and whether it is the best.
+
+    Training loss without early stopping; with it, the validation loss or
+    accuracy. Ties in accuracy within ``tol`` (frequent on small validation
+    sets, where accuracy moves in steps) are broken by the validation loss.
+    """
+    tol = est.tol
+    if not early_stopping:
+        value, best = est.loss_curve_[-1], est.best_loss_
+        return value < best - tol, value < best
+    loss, best_loss = est.validation_loss_curve_[-1], est.best_validation_loss_
+    if est.early_stopping_metric == "loss":
+        return loss < best_loss - tol, loss < best_loss
+    score, best_score = est.validation_scores_[-1], est.best_validation_score_
+    tie_won_by_loss = score >= best_score - tol and loss < best_loss - tol
+    return score >= best_score + tol or tie_won_by_loss, score > best_score or tie_won_by_loss
+
+
+def _update_no_improvement_count(est, early_stopping):
+    improved, is_best = _compare_with_best(est, early_stopping)
+    est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
+    if early_stopping and is_best:
+        est._best_params = est.network_.params.copy()
+    if est.validation_scores_:
+        est.best_validation_score_ = max(est.best_validation_score_, est.validation_scores_[-1])
+        est.best_validation_loss_ = min(est.best_validation_loss_, est.validation_loss_curve_[-1])
+    if not early_stopping:
         est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
 
 
-def fit_full_batch(est, X, Y, sample_weight):
+def _plateau_stops(est, early_stopping):
+    """After ``n_iter_no_change`` epochs without improvement, let the schedule react."""
+    if est._no_improvement_count <= est.n_iter_no_change:
+        return False
+    if early_stopping:
+        what = "Validation loss" if est.early_stopping_metric == "loss" else "Validation score"
+    else:
+        what = "Training loss"
+    stop = est.learning_rate_schedule_.plateau()
+    if est.verbose:
+        print(
+            f"{what} did not improve more than tol={est.tol:f} for "
+            f"{est.n_iter_no_change} consecutive epochs. "
+            f"{est.learning_rate_schedule_.describe_plateau()}"
+        )
+    if not stop:
+        est._no_improvement_count = 0
+    return stop
+
+
+def fit_full_batch(est, X, Y, sample_weight, validation, tasks):
     """Minimise the loss over the whole data set with a full-batch optimizer.
+
+    Each iteration of the optimizer is one callback task; a callback can stop
+    it, and so can ``KeyboardInterrupt`` (the last completed iterate is kept).
 
     Parameters
     ----------
@@ -173,9 +353,15 @@ def fit_full_batch(est, X, Y, sample_weight):
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,) or None
+    validation : ValidationSet or None
+        Scored after every iteration (it does not stop a full-batch optimizer).
+    tasks : EpochTasks
+        Reports each iteration to the callbacks.
     """
     network, loss = est.network_, est.loss_function_
     workspace = network.workspace(X.shape[0])  # per-fit scratch space
+    last_iterate = network.params.copy()
+    stopped_by = None
 
     def loss_and_gradient(params):
         value, grad = network.loss_and_gradient(X, Y, loss, est.alpha, sample_weight, workspace)
@@ -183,22 +369,47 @@ def fit_full_batch(est, X, Y, sample_weight):
 
     def record(intermediate_result):
         est.loss_curve_.append(float(intermediate_result.fun))
+        last_iterate[...] = intermediate_result.x
         if est.verbose:
             print(f"Iteration {len(est.loss_curve_)}, loss = {est.loss_curve_[-1]:.8f}")
+        network.params[...] = intermediate_result.x  # what validation and callbacks see
+        if validation is not None:
+            _record_validation(est, validation)
+            _update_no_improvement_count(est, early_stopping=False)
+        if tasks.end():
+            raise StopIteration  # scipy ends the optimisation cleanly
+        tasks.begin()
 
-    result = est.optimizer_.minimize(
-        loss_and_gradient, network.params, est.max_iter, est.tol, callback=record
-    )
-    est.n_iter_ = min(int(result.nit), est.max_iter)
+    n_curve = len(est.loss_curve_)
+    tasks.begin()
+    try:
+        result = est.optimizer_.minimize(
+            loss_and_gradient, network.params, est.max_iter, est.tol, callback=record
+        )
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
+        network.params[...] = last_iterate
+        stopped_by = "interrupt"
+        result = None
+    tasks.close()
+
     est.t_ += X.shape[0]
-    est.loss_ = float(result.fun)
+    if result is None:
+        est.n_iter_ = len(est.loss_curve_) - n_curve
+        est.loss_ = est.loss_curve_[-1] if est.n_iter_ else network.loss(
+            Y, network.predict(X), loss, est.alpha, sample_weight
+        )
+    else:
+        est.n_iter_ = min(int(result.nit), est.max_iter)
+        est.loss_ = float(result.fun)
+        stopped_by = "callback" if "StopIteration" in str(result.message) else None
     est.best_loss_ = min(est.loss_curve_, default=est.loss_)
-    if not result.success:
+    if result is not None and not result.success and stopped_by is None:
         message = result.message.decode() if isinstance(result.message, bytes) else result.message
         warnings.warn(
             f"{type(est.optimizer_).__name__} failed to converge after {est.n_iter_} "
             f"iteration(s) (status={result.status}): {message}. Increase the number of "
             "iterations (max_iter) or scale the data.",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=5,
         )

@@ -1,11 +1,22 @@
-"""Checks of estimator parameters and of sample weights, with actionable messages."""
+"""Checks of estimator parameters, sample and class weights, with actionable messages."""
 
 import numbers
 
 import numpy as np
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.validation import check_array, check_scalar
 
-__all__ = ["check_hidden_layer_sizes", "check_parameters", "check_sample_weight"]
+__all__ = [
+    "check_hidden_layer_sizes",
+    "check_parameters",
+    "check_sample_weight",
+    "resolve_class_weight",
+    "apply_class_weight",
+    "EARLY_STOPPING_METRICS",
+]
+
+#: Values of ``early_stopping_metric``.
+EARLY_STOPPING_METRICS = ("score", "loss")
 
 
 def check_hidden_layer_sizes(hidden_layer_sizes):
@@ -53,7 +64,9 @@ def check_parameters(est):
     check_scalar(est.alpha, "alpha", real, min_val=0)
     if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
         if isinstance(est.batch_size, str):
-            raise ValueError(f"batch_size must be 'auto' or a positive integer; got {est.batch_size!r}.")
+            raise ValueError(
+                f"batch_size must be 'auto' or a positive integer; got {est.batch_size!r}."
+            )
         check_scalar(est.batch_size, "batch_size", integral, min_val=1)
     check_scalar(est.learning_rate_init, "learning_rate_init", real, min_val=0,
                  include_boundaries="neither")
@@ -69,6 +82,20 @@ def check_parameters(est):
     if est.n_iter_no_change != np.inf:
         check_scalar(est.n_iter_no_change, "n_iter_no_change", integral, min_val=1)
     check_scalar(est.max_fun, "max_fun", integral, min_val=1)
+    if not (isinstance(est.early_stopping_metric, str)
+            and est.early_stopping_metric in EARLY_STOPPING_METRICS):
+        raise ValueError(
+            f"early_stopping_metric must be one of {EARLY_STOPPING_METRICS}: 'score' stops on "
+            "validation accuracy, 'loss' on validation loss; got "
+            f"{est.early_stopping_metric!r}."
+        )
+    class_weight = est.class_weight
+    if not (class_weight is None or isinstance(class_weight, (dict, list))
+            or (isinstance(class_weight, str) and class_weight == "balanced")):
+        raise ValueError(
+            "class_weight must be None, 'balanced' or a dict {class_label: weight} "
+            f"(a list of such dicts, one per label, for multilabel targets); got {class_weight!r}."
+        )
     for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
         _check_bool(getattr(est, name), name)
     if not isinstance(est.verbose, (bool, np.bool_, numbers.Integral)):
@@ -105,3 +132,88 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if not sample_weight.any():
         raise ValueError("sample_weight must not be all zero: no sample would count.")
     return sample_weight
+
+
+def resolve_class_weight(class_weight, classes, y, sample_weight, running_counts=None):
+    """The weight of each class, as scikit-learn's linear models compute it.
+
+    ``"balanced"`` gives class ``c`` the weight ``Σw / (n_classes · Σ_{y=c} w)``
+    (weighted counts, as :func:`sklearn.utils.class_weight.compute_class_weight`);
+    a dict gives its own weights, 1 for the classes it leaves out.
+
+    Parameters
+    ----------
+    class_weight : None, "balanced", dict or list of dict
+    classes : ndarray of shape (n_classes,)
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        Training targets in the original labels (an indicator matrix when multilabel).
+    sample_weight : ndarray of shape (n_samples,) or None
+    running_counts : ndarray of shape (n_classes,) or None, default=None
+        Weighted class counts of earlier ``partial_fit`` calls, updated in
+        place; with it, ``"balanced"`` uses the counts of every sample seen so
+        far instead of this call's alone (so a chunk may lack a class).
+
+    Returns
+    -------
+    class_weights : ndarray of shape (n_classes,), or None, or the spec unchanged
+        None when nothing is weighted. Multilabel targets keep the spec, which
+        :func:`apply_class_weight` hands to
+        :func:`sklearn.utils.class_weight.compute_sample_weight` (each label
+        weighted on its own).
+    """
+    if class_weight is None or (isinstance(class_weight, dict) and not class_weight):
+        return None
+    if y.ndim == 2:
+        return class_weight
+    if isinstance(class_weight, str) and running_counts is not None:
+        codes = np.searchsorted(classes, y)
+        running_counts += np.bincount(codes, weights=sample_weight, minlength=len(classes))
+        seen = running_counts > 0
+        per_class = np.ones(len(classes))
+        per_class[seen] = running_counts.sum() / (seen.sum() * running_counts[seen])
+        return per_class
+    if isinstance(class_weight, str):
+        return compute_class_weight(
+            class_weight, classes=classes, y=y, sample_weight=sample_weight
+        )
+    if isinstance(class_weight, list):
+        raise ValueError(
+            "class_weight as a list of dicts is for multilabel targets; for these targets "
+            "pass one dict {class_label: weight} or 'balanced'."
+        )
+    return compute_class_weight(class_weight, classes=classes, y=y)
+
+
+def apply_class_weight(class_weights, classes, y, sample_weight, dtype):
+    """Multiply each sample's weight by the weight of its class.
+
+    Parameters
+    ----------
+    class_weights : ndarray of shape (n_classes,), spec or None
+        What :func:`resolve_class_weight` returned.
+    classes : ndarray of shape (n_classes,)
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+    sample_weight : ndarray of shape (n_samples,) or None
+    dtype : numpy dtype
+        Floating type of the returned weights (the training dtype).
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,) or None
+        A new array (the input is never modified), or ``sample_weight`` itself
+        when no class weighting applies.
+    """
+    if class_weights is None or len(y) == 0:
+        return sample_weight
+    if isinstance(class_weights, np.ndarray):
+        weights = class_weights[np.searchsorted(classes, y)].astype(dtype)
+    else:
+        weights = compute_sample_weight(class_weights, y).astype(dtype)
+    if sample_weight is not None:
+        weights *= sample_weight
+    if not weights.any():
+        raise ValueError(
+            "class_weight gives every sample a weight of zero: give at least one present "
+            "class a positive weight."
+        )
+    return weights

@@ -53,7 +53,13 @@ _BUILTINS = {
     "loss": [losses.LogLoss, losses.CrossEntropy, losses.BinaryCrossEntropy, losses.SquaredError],
     "optimizer": [optimizers.SGD, optimizers.Adam, optimizers.LBFGS],
     "initializer": [initializers.GlorotUniform, initializers.HeNormal, initializers.Normal],
-    "schedule": [schedules.Constant, schedules.InvScaling, schedules.Adaptive],
+    "schedule": [
+        schedules.Constant,
+        schedules.InvScaling,
+        schedules.Adaptive,
+        schedules.StepDecay,
+        schedules.CosineAnnealing,
+    ],
 }
 
 _ALIASES = {"activation": {"sigmoid": activations.Sigmoid}}

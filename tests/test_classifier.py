@@ -34,7 +34,9 @@ def test_constructor_matches_sklearn_mlp_classifier_parameters_and_defaults():
         assert name in ours, name
         assert ours[name].default == parameter.default, name
     added = set(ours) - set(theirs)
-    assert added == {"loss", "output_activation", "weight_init"}
+    assert added == {
+        "loss", "output_activation", "weight_init", "class_weight", "early_stopping_metric"
+    }
 
 
 def test_default_accuracy_on_digits_matches_sklearn(digits):

@@ -294,9 +294,9 @@ class NegativeSchedule(LearningRateSchedule):
 class ForgetfulSchedule(LearningRateSchedule):
     """Halves the rate every epoch but does not reset it in start()."""
 
-    def start(self, learning_rate_init):
+    def start(self, learning_rate_init, max_epochs=None):
         if not hasattr(self, "learning_rate_"):
-            super().start(learning_rate_init)
+            super().start(learning_rate_init, max_epochs)
 
     def epoch_end(self, n_epochs, n_samples_seen):
         self.learning_rate_ /= 2
