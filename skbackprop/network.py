@@ -16,6 +16,10 @@ Every ``W^l`` and ``b^l`` is a reshaped view into one flat vector, and the
 gradient is returned as one flat vector of the same layout, so optimizers
 work on plain vectors and L-BFGS and gradient checks come for free. This
 module knows nothing of scikit-learn, labels or epochs.
+
+Training passes compute into a :class:`Workspace`: buffers that one ``fit``
+call allocates once and reuses for every minibatch (see docs/performance.rst).
+:meth:`Network.predict` allocates its own arrays, so it is thread-safe.
 """
 
 import inspect
