@@ -12,9 +12,9 @@ that a busy machine slows both alike; compare the ratios, not the absolute times
 What is measured
 ----------------
 epoch
-    ``(fit(1 + k epochs) - fit(1 epoch)) / k``, medians of each: the cost of one
-    more epoch, without the one-off set-up of ``fit`` (validation, encoding,
-    initialisation). Fixed epoch counts: ``tol=0`` and ``n_iter_no_change=max_iter``.
+    ``(fit(1 + k epochs) - fit(1 epoch)) / k``, the two fits run back to back,
+    median over the repeats: the cost of one more epoch, without the one-off
+    set-up of ``fit`` (validation, encoding, initialisation). Fixed epoch counts: ``tol=0`` and ``n_iter_no_change=max_iter``.
     For L-BFGS an "epoch" is one iteration (at least one full-batch pass).
 fit
     The whole ``fit`` with ``1 + k`` epochs, set-up included.
@@ -167,34 +167,32 @@ def measure_row(row, data):
     n_samples = X_train.shape[0]
     batch = n_samples if solver == "lbfgs" else 200
     layer_sizes = (X_train.shape[1], *hidden, len(np.unique(y_train)))
-    runs = {(lib, e): [] for lib in LIBRARIES for e in (1, 1 + extra)}
+    epoch_times = {lib: [] for lib in LIBRARIES}
+    fit_times = {lib: [] for lib in LIBRARIES}
     gemm, models = [], {}
-    for _ in range(repeats):
-        for epochs in (1, 1 + extra):
-            for library in LIBRARIES:  # alternate the libraries fit after fit
-                seconds, model = time_fit(library, X_train, y_train, hidden, solver, epochs)
-                runs[library, epochs].append(seconds)
-                models[library, epochs] = model
+    for repeat in range(repeats):
+        # Alternate which library goes first; each one's short and long fits run
+        # back to back, so that their difference sees the same machine load.
+        for library in LIBRARIES if repeat % 2 == 0 else reversed(LIBRARIES):
+            short, short_model = time_fit(library, X_train, y_train, hidden, solver, 1)
+            long, model = time_fit(library, X_train, y_train, hidden, solver, 1 + extra)
+            iterations = max(model.n_iter_ - short_model.n_iter_, 1)
+            epoch_times[library].append(max(long - short, 0.0) / iterations)
+            fit_times[library].append(long)
+            models[library] = model
         gemm.append(gemm_epoch_seconds(layer_sizes, n_samples, batch, dtype))
     result = {"workload": name, "solver": solver, "dtype": dtype, "gemm": float(np.median(gemm))}
     # How far apart the repeats of the longer fits are: a busy machine shows here.
-    result["spread"] = max(
-        max(runs[lib, 1 + extra]) / min(runs[lib, 1 + extra]) - 1 for lib in LIBRARIES
-    )
-    for library in LIBRARIES:
-        model = models[library, 1 + extra]
-        iterations = model.n_iter_ - models[library, 1].n_iter_
-        fit_long = float(np.median(runs[library, 1 + extra]))
-        fit_short = float(np.median(runs[library, 1]))
+    result["spread"] = max(max(t) / min(t) - 1 for t in fit_times.values())
+    for library, model in models.items():
         result[library] = {
-            "epoch": max(fit_long - fit_short, 0.0) / max(iterations, 1),
-            "fit": fit_long,
+            "epoch": float(np.median(epoch_times[library])),
+            "fit": float(np.median(fit_times[library])),
             "accuracy": float(model.score(X_test, y_test)),
             "epochs": int(model.n_iter_),
         }
     if key in ("mnist8k", "tiny") and solver == "adam":
-        result["predict"] = time_predict({lib: models[lib, 1 + extra] for lib in LIBRARIES},
-                                         X_test)
+        result["predict"] = time_predict(models, X_test)
         result["predict_rows"] = X_test.shape[0]
     return result
 
