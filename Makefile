@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Everything the test suite exercises, optional features included.
-EXTRAS := test,plot,progress,docs,dask
+EXTRAS := test,plot,progress,docs,dask,persist
 
 .PHONY: demo test docs bench lint clean
 
@@ -21,14 +21,10 @@ demo: $(STAMP)  ## the main job: digits in a pipeline, beside scikit-learn's MLP
 test: $(STAMP)  ## the test suite
 	$(BIN)/python -m pytest
 
-$(VENV)/.docs-installed: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
-	touch $@
-
 # The examples' matrices are small: one BLAS thread each is faster, and on a busy
 # two-core machine several threads spinning against each other made one
 # example 15x slower.
-docs: $(VENV)/.docs-installed  ## the documentation, offline, warnings as errors: docs/_build/html
+docs: $(STAMP)  ## the documentation, offline, warnings as errors: docs/_build/html
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 

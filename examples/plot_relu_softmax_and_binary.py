@@ -8,7 +8,8 @@ categorical cross-entropy on the ten digits, then with a single sigmoid output
 and binary cross-entropy on a two-class problem (the breast-cancer data set).
 Both pairings are *canonical*: the Jacobian of the output activation cancels
 the derivative of the loss, and the output error is simply
-:math:`\\delta^L = a^L - y`. Finally the fitted model is saved and loaded back.
+:math:`\\delta^L = a^L - y`. Finally the fitted model is saved and loaded
+back, with joblib and in skbackprop's safe format.
 """
 
 # %%
@@ -27,6 +28,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
+import skbackprop
 from skbackprop import MLPScratchClassifier
 from skbackprop.plotting import LossCurveDisplay
 
@@ -81,6 +83,16 @@ with tempfile.TemporaryDirectory() as directory:
     reloaded = joblib.load(path)
 same = np.array_equal(reloaded.predict_proba(X_test), multiclass.predict_proba(X_test))
 print("reloaded model gives identical probabilities:", same)
+
+# %%
+# A pickle can run code when it is loaded. To share a model safely, use
+# skbackprop's own format instead: plain arrays and JSON, read without pickle.
+with tempfile.TemporaryDirectory() as directory:
+    path = Path(directory) / "digits_mlp.skbp"
+    skbackprop.save(multiclass, path)
+    safely_reloaded = skbackprop.load(path)
+same = np.array_equal(safely_reloaded.predict_proba(X_test), multiclass.predict_proba(X_test))
+print("model from the safe format gives identical probabilities:", same)
 
 # %%
 # Training curves and predicted probabilities

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 
 from . import registry
 from ._callbacks import EpochTasks
+from ._rollback import unchanged_on_error
 from ._training import ValidationSet, fit_full_batch, fit_stochastic
 from ._validation import (
     apply_class_weight,
@@ -23,6 +24,7 @@ from ._validation import (
     check_sample_weight,
     resolve_class_weight,
 )
+from .exceptions import warn_if_version_differs
 from .network import Network
 
 __all__ = ["MLPScratchClassifier"]
@@ -320,7 +322,8 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             validation_data = (X_val, y_val, sample_weight_val)
         elif sample_weight_val is not None:
             raise ValueError("sample_weight_val was given without X_val and y_val.")
-        return self._fit(X, y, sample_weight, incremental=False, validation_data=validation_data)
+        with unchanged_on_error(self):
+            return self._fit(X, y, sample_weight, incremental=False, validation_data=validation_data)
 
     @available_if(_partial_fit_is_available)
     @with_callbacks
@@ -344,23 +347,28 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         -------
         self : MLPScratchClassifier
         """
-        if not hasattr(self, "classes_"):
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer = LabelBinarizer().fit(y)
-            elif classes is None:
+        with unchanged_on_error(self):
+            if not hasattr(self, "classes_"):
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer = LabelBinarizer().fit(y)
+                elif classes is None:
+                    raise ValueError(
+                        "classes must be passed on the first call to partial_fit: "
+                        "use classes=np.unique(y_all) with every label that will be seen."
+                    )
+                elif np.ndim(classes) != 1:
+                    raise ValueError(
+                        f"classes must be a 1-D array of every label; got {classes!r}."
+                    )
+                else:
+                    self._label_binarizer = LabelBinarizer().fit(classes)
+                self.classes_ = self._label_binarizer.classes_
+            elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
                 raise ValueError(
-                    "classes must be passed on the first call to partial_fit: "
-                    "use classes=np.unique(y_all) with every label that will be seen."
+                    f"classes={classes!r} is not the same as on the first call to partial_fit, "
+                    f"which set classes_={self.classes_!r}."
                 )
-            else:
-                self._label_binarizer = LabelBinarizer().fit(classes)
-            self.classes_ = self._label_binarizer.classes_
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(
-                f"classes={classes!r} is not the same as on the first call to partial_fit, "
-                f"which set classes_={self.classes_!r}."
-            )
-        return self._fit(X, y, sample_weight, incremental=True)
+            return self._fit(X, y, sample_weight, incremental=True)
 
     def _fit(self, X, y, sample_weight, incremental, validation_data=None):
         check_parameters(self)
@@ -599,6 +607,18 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """Bias vectors of the layers, views into ``network_.params``."""
         return self.network_.biases
 
+    def __getstate__(self):
+        # Stamp pickles with our version, as scikit-learn does with its own.
+        from . import __version__
+
+        return dict(super().__getstate__(), _skbackprop_version=__version__)
+
+    def __setstate__(self, state):
+        state = dict(state)
+        saved_by = state.pop("_skbackprop_version", "unknown (before 0.1.0)")
+        warn_if_version_differs(type(self).__name__, saved_by)
+        super().__setstate__(state)
+
     def __sklearn_is_fitted__(self):
         return hasattr(self, "network_")
 
@@ -607,7 +627,13 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=self.network_.params.dtype, reset=False
         )
-        return self.network_.predict(X)
+        output = self.network_.predict(X)
+        if not np.isfinite(output).all():  # overflow: no answer is better than NaN probabilities
+            raise ValueError(
+                "The network's output overflowed to inf or NaN for some rows of X: their values "
+                "are far outside the range seen in training. Scale X as the training data was."
+            )
+        return output
 
     def _decode(self, output):
         return self._label_binarizer.inverse_transform(output)

@@ -100,6 +100,21 @@ def check_parameters(est):
         _check_bool(getattr(est, name), name)
     if not isinstance(est.verbose, (bool, np.bool_, numbers.Integral)):
         raise TypeError(f"verbose must be a bool or an int; got {est.verbose!r}.")
+    _check_random_state(est.random_state)
+
+
+def _check_random_state(random_state):
+    # numpy's own messages ("Seed must be between 0 and 2**32 - 1") do not say
+    # which parameter is wrong.
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        return
+    if not isinstance(random_state, numbers.Integral) or isinstance(random_state, bool):
+        raise TypeError(
+            "random_state must be None, an int or a numpy.random.RandomState; "
+            f"got {random_state!r} of type {type(random_state).__name__}."
+        )
+    if not 0 <= random_state < 2**32:
+        raise ValueError(f"random_state must be in [0, 2**32 - 1]; got {random_state}.")
 
 
 def check_sample_weight(sample_weight, n_samples, dtype):
@@ -118,7 +133,8 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if sample_weight is None:
         return None
     if isinstance(sample_weight, numbers.Number):
-        return np.full(n_samples, sample_weight, dtype=dtype)
+        # A scalar weighs every sample alike; it still has to be a valid weight.
+        sample_weight = np.full(n_samples, sample_weight)
     sample_weight = check_array(
         sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight", copy=False
     )

@@ -88,7 +88,11 @@ class InvScaling(LearningRateSchedule):
         self.power_t = power_t
 
     def epoch_end(self, n_epochs, n_samples_seen):
-        self.learning_rate_ = self.learning_rate_init_ / (n_samples_seen + 1) ** self.power_t
+        try:
+            decay = (n_samples_seen + 1) ** self.power_t
+        except OverflowError:  # a huge power_t: the rate has decayed to nothing
+            decay = float("inf")
+        self.learning_rate_ = self.learning_rate_init_ / decay
 
 
 class Adaptive(LearningRateSchedule):
