@@ -10,6 +10,15 @@ Elementwise activations only need ``derivative(Z, A)``, the slope ``f'(Z)``
 (they may use ``A = f(Z)`` to avoid recomputing it); the base class turns it
 into ``backward``. Activations that mix units, like :class:`Softmax`, override
 ``backward`` itself.
+
+Both ``forward`` and ``backward`` take an optional ``out`` buffer, the speed
+contract of this module: given ``out``, the result is written into it (no
+temporary the size of the layer) and ``out`` is returned. ``out`` may be the
+input itself (``forward(Z, out=Z)``, ``backward(Z, A, dA, out=dA)``): every
+built-in supports that aliasing, and the training loop uses it to reuse one
+set of buffers for every minibatch. Without ``out`` the inputs are never
+modified. A third-party activation may leave ``out`` out of its signatures:
+the network then lets it allocate its result.
 """
 
 import numpy as np
@@ -31,6 +40,14 @@ __all__ = [
 ]
 
 
+def _into(out, values):
+    """``values`` written into the buffer ``out`` and returned, or ``values`` when no buffer."""
+    if out is None or out is values:
+        return values
+    out[...] = values
+    return out
+
+
 class Activation(Plugin):
     """Base class of activation functions.
 
@@ -38,18 +55,20 @@ class Activation(Plugin):
     (elementwise activations) or :meth:`backward` (the general case).
     """
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         """Apply the activation.
 
         Parameters
         ----------
         Z : ndarray of shape (n_samples, n_units)
-            Pre-activations. Never modified.
+            Pre-activations. Modified only when it is ``out``.
+        out : ndarray of shape (n_samples, n_units), default=None
+            Buffer of ``Z``'s dtype to write the activations into; may be ``Z``.
 
         Returns
         -------
         A : ndarray of shape (n_samples, n_units)
-            Activations, of the same dtype as ``Z``.
+            Activations, of the same dtype as ``Z``; ``out`` when given.
         """
         raise NotImplementedError
 
@@ -71,25 +90,28 @@ class Activation(Plugin):
             f"{type(self).__name__} must implement derivative(Z, A) or backward(Z, A, dA)."
         )
 
-    def backward(self, Z, A, dA):
+    def backward(self, Z, A, dA, out=None):
         """Vector-Jacobian product: the gradient with respect to ``Z``.
 
         Parameters
         ----------
         Z : ndarray of shape (n_samples, n_units)
-            Pre-activations.
+            Pre-activations. Never modified.
         A : ndarray of shape (n_samples, n_units)
-            ``forward(Z)``.
+            ``forward(Z)``. Never modified.
         dA : ndarray of shape (n_samples, n_units)
-            Gradient of the loss with respect to ``A``. Never modified by the
-            built-ins.
+            Gradient of the loss with respect to ``A``. Modified only when it
+            is ``out``.
+        out : ndarray of shape (n_samples, n_units), default=None
+            Buffer to write ``dZ`` into; may be ``dA`` (the network passes
+            ``out=dA``, so the hidden error overwrites its own input).
 
         Returns
         -------
         dZ : ndarray of shape (n_samples, n_units)
-            ``dA * f'(Z)`` for an elementwise activation.
+            ``dA * f'(Z)`` for an elementwise activation; ``out`` when given.
         """
-        return dA * self.derivative(Z, A)
+        return np.multiply(dA, self.derivative(Z, A), out=out)
 
 
 class Identity(Activation):
@@ -97,14 +119,14 @@ class Identity(Activation):
 
     name = "identity"
 
-    def forward(self, Z):
-        return Z.copy()
+    def forward(self, Z, out=None):
+        return Z.copy() if out is None else _into(out, Z)
 
     def derivative(self, Z, A):
         return np.ones_like(Z)
 
-    def backward(self, Z, A, dA):
-        return dA.copy()
+    def backward(self, Z, A, dA, out=None):
+        return dA.copy() if out is None else _into(out, dA)
 
 
 class Sigmoid(Activation):
@@ -115,9 +137,9 @@ class Sigmoid(Activation):
 
     name = "logistic"
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         # expit is stable for large |z|: no overflow warning from exp(-z).
-        return expit(Z)
+        return expit(Z, out=out)
 
     def derivative(self, Z, A):
         return A * (1.0 - A)
@@ -128,8 +150,8 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def forward(self, Z):
-        return np.tanh(Z)
+    def forward(self, Z, out=None):
+        return np.tanh(Z, out=out)
 
     def derivative(self, Z, A):
         return 1.0 - A * A
@@ -140,15 +162,15 @@ class ReLU(Activation):
 
     name = "relu"
 
-    def forward(self, Z):
-        return np.maximum(Z, 0)
+    def forward(self, Z, out=None):
+        return np.maximum(Z, 0, out=out)
 
     def derivative(self, Z, A):
         return (Z > 0).astype(Z.dtype)
 
-    def backward(self, Z, A, dA):
+    def backward(self, Z, A, dA, out=None):
         # Multiplying by a boolean mask is ~10x faster than masked assignment.
-        return np.multiply(dA, Z > 0)
+        return np.multiply(dA, Z > 0, out=out)
 
 
 class LeakyReLU(Activation):
@@ -165,8 +187,8 @@ class LeakyReLU(Activation):
     def __init__(self, negative_slope=0.01):
         self.negative_slope = negative_slope
 
-    def forward(self, Z):
-        return np.where(Z > 0, Z, Z * Z.dtype.type(self.negative_slope))
+    def forward(self, Z, out=None):
+        return _into(out, np.where(Z > 0, Z, Z * Z.dtype.type(self.negative_slope)))
 
     def derivative(self, Z, A):
         return np.where(Z > 0, Z.dtype.type(1), Z.dtype.type(self.negative_slope))
@@ -186,10 +208,10 @@ class ELU(Activation):
     def __init__(self, alpha=1.0):
         self.alpha = alpha
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         alpha = Z.dtype.type(self.alpha)
         # expm1 of min(z, 0) never overflows, whatever the positive values are.
-        return np.where(Z > 0, Z, alpha * np.expm1(np.minimum(Z, 0)))
+        return _into(out, np.where(Z > 0, Z, alpha * np.expm1(np.minimum(Z, 0))))
 
     def derivative(self, Z, A):
         # For z <= 0, f'(z) = alpha e^z = f(z) + alpha.
@@ -201,8 +223,8 @@ class Softplus(Activation):
 
     name = "softplus"
 
-    def forward(self, Z):
-        return np.logaddexp(Z, Z.dtype.type(0))
+    def forward(self, Z, out=None):
+        return np.logaddexp(Z, Z.dtype.type(0), out=out)
 
     def derivative(self, Z, A):
         return expit(Z)
@@ -217,8 +239,8 @@ class GELU(Activation):
 
     name = "gelu"
 
-    def forward(self, Z):
-        return Z * self._cdf(Z)
+    def forward(self, Z, out=None):
+        return np.multiply(Z, self._cdf(Z), out=out)
 
     def derivative(self, Z, A):
         density = np.exp(-0.5 * Z * Z) / np.sqrt(2.0 * np.pi)
@@ -238,13 +260,17 @@ class Softmax(Activation):
 
     name = "softmax"
 
-    def forward(self, Z):
+    def forward(self, Z, out=None):
         # Shifting by the row maximum leaves the result unchanged and keeps
         # exp from overflowing.
-        A = Z - Z.max(axis=1, keepdims=True)
+        A = np.subtract(Z, Z.max(axis=1, keepdims=True), out=out)
         np.exp(A, out=A)
-        A /= A.sum(axis=1, keepdims=True)
+        # Row sums as a product with ones: 3-4x faster than sum(axis=1) on few columns.
+        A /= (A @ np.ones(A.shape[1], A.dtype))[:, np.newaxis]
         return A
 
-    def backward(self, Z, A, dA):
-        return A * (dA - np.sum(dA * A, axis=1, keepdims=True))
+    def backward(self, Z, A, dA, out=None):
+        row_dot = np.sum(dA * A, axis=1, keepdims=True)  # Σ_k dA_k A_k, before out=dA is written
+        dZ = np.subtract(dA, row_dot, out=out)
+        dZ *= A
+        return dZ

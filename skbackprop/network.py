@@ -16,11 +16,18 @@ Every ``W^l`` and ``b^l`` is a reshaped view into one flat vector, and the
 gradient is returned as one flat vector of the same layout, so optimizers
 work on plain vectors and L-BFGS and gradient checks come for free. This
 module knows nothing of scikit-learn, labels or epochs.
+
+Training passes compute into a :class:`Workspace`: buffers that one ``fit``
+call allocates once and reuses for every minibatch (see docs/performance.rst).
+:meth:`Network.predict` allocates its own arrays, so it is thread-safe.
 """
+
+import inspect
+from functools import cache
 
 import numpy as np
 
-__all__ = ["Network"]
+__all__ = ["Network", "Workspace"]
 
 
 class Network:
@@ -107,30 +114,55 @@ class Network:
             return self.output_activation
         return self.hidden_activation
 
-    def forward(self, X):
+    def workspace(self, max_batch_size):
+        """Scratch buffers for passes over batches of up to ``max_batch_size`` rows.
+
+        Parameters
+        ----------
+        max_batch_size : int
+
+        Returns
+        -------
+        workspace : Workspace
+        """
+        return Workspace(self, max_batch_size)
+
+    def forward(self, X, workspace=None):
         """Forward pass keeping what the backward pass needs.
 
         Parameters
         ----------
         X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        workspace : Workspace, default=None
+            Buffers to compute in; without one, fresh arrays are allocated.
 
         Returns
         -------
         Zs : list of ndarray
             Pre-activations ``z^1 … z^L``.
         As : list
-            Activations ``a^0 = X, a^1 … a^L``.
+            Activations ``a^0 = X, a^1 … a^L``. With a workspace, ``Zs`` and
+            ``As[1:]`` are views into its buffers, overwritten by its next use.
         """
+        n_samples = X.shape[0]
+        if workspace is None:
+            workspace = Workspace(self, n_samples)
+        weights, biases = workspace.parameters()
         Zs, As = [], [X]
-        for layer, (W, b) in enumerate(zip(self.weights, self.biases)):
-            Z = As[-1] @ W
+        for layer, (W, b) in enumerate(zip(weights, biases)):
+            # z^l = a^{l-1} W^l + b^l, then a^l = f(z^l), into the workspace's buffers
+            Z = _matmul(As[-1], W, out=workspace.pre_activations[layer][:n_samples])
             Z += b
             Zs.append(Z)
-            As.append(self._activation(layer).forward(Z))
+            A = workspace.activations[layer][:n_samples]
+            As.append(_call_with_out(self._activation(layer).forward, Z, out=A))
         return Zs, As
 
     def predict(self, X):
         """Network output ``a^L`` for ``X``, keeping no intermediate layers.
+
+        Allocates its own arrays on every call (no workspace), so one network
+        can predict from many threads at once.
 
         Parameters
         ----------
@@ -144,10 +176,11 @@ class Network:
         for layer, (W, b) in enumerate(zip(self.weights, self.biases)):
             Z = A @ W
             Z += b
-            A = self._activation(layer).forward(Z)
+            # Z is not needed once activated: activate it in place.
+            A = _call_with_out(self._activation(layer).forward, Z, out=Z)
         return A
 
-    def backward(self, Y, Zs, As, loss, alpha=0.0, sample_weight=None):
+    def backward(self, Y, Zs, As, loss, alpha=0.0, sample_weight=None, workspace=None):
         """Backward pass: the gradient of the regularised loss, as one flat vector.
 
         Parameters
@@ -161,32 +194,40 @@ class Network:
         alpha : float, default=0.0
             L2 penalty ``alpha/2 ‖W‖² / Σ sample_weight`` added to the loss.
         sample_weight : ndarray of shape (n_samples,), default=None
+        workspace : Workspace, default=None
+            Buffers to compute in; without one, fresh arrays are allocated.
 
         Returns
         -------
         grad : ndarray of shape (n_params,)
+            With a workspace, its gradient buffer, overwritten by its next use.
         """
-        grad = np.empty_like(self.params)
-        dW, db = self.unpack(grad)
-        W = self.weights
-        # (BP1) output error
+        n_samples = len(Y)
+        if workspace is None:
+            workspace = Workspace(self, n_samples)
+        W, _ = workspace.parameters()
+        dW, db = workspace.gradient_weights, workspace.gradient_biases
+        ones, hidden_errors = workspace.ones[:n_samples], workspace.hidden_errors
+        # (BP1) output error δ^L = ∇_a C ⊙ f'(z^L)
         delta = loss.delta(Y, Zs[-1], As[-1], self.output_activation, sample_weight)
         for layer in reversed(range(len(W))):
-            # (BP3) bias gradient and (BP4) weight gradient
-            np.sum(delta, axis=0, out=db[layer])
-            dW[layer][...] = As[layer].T @ delta
+            # (BP3) bias gradient Σ_samples δ^l, as ones @ δ: 3-4x faster than np.sum(axis=0)
+            np.matmul(ones, delta, out=db[layer])
+            # (BP4) weight gradient (a^{l-1})ᵀ δ^l
+            _matmul(As[layer].T, delta, out=dW[layer])
             if layer > 0:
-                # (BP2) backward recurrence through the transposed weights
-                delta = self.hidden_activation.backward(
-                    Zs[layer - 1], As[layer], delta @ W[layer].T
-                )
+                # (BP2) backward recurrence δ^{l-1} = (δ^l (W^l)ᵀ) ⊙ f'(z^{l-1}), in place
+                dA = np.matmul(delta, W[layer].T, out=hidden_errors[layer - 1][:n_samples])
+                backward = self.hidden_activation.backward
+                delta = _call_with_out(backward, Zs[layer - 1], As[layer], dA, out=dA)
         if alpha:
-            penalty_scale = alpha / _weight_sum(sample_weight, len(Y))
-            for dW_l, W_l in zip(dW, W):
-                dW_l += penalty_scale * W_l
-        return grad
+            # L2 penalty gradient, through a scratch buffer: no temporary per step.
+            penalty_scale = alpha / _weight_sum(sample_weight, n_samples)
+            for dW_l, W_l, scratch in zip(dW, W, workspace.penalty_scratch):
+                dW_l += np.multiply(W_l, penalty_scale, out=scratch)
+        return workspace.gradient
 
-    def loss(self, Y, A, loss, alpha=0.0, sample_weight=None):
+    def loss(self, Y, A, loss, alpha=0.0, sample_weight=None, workspace=None):
         """Regularised loss ``C(Y, A) + alpha/2 ‖W‖² / Σ sample_weight``.
 
         Parameters
@@ -196,6 +237,8 @@ class Network:
         loss : Loss
         alpha : float, default=0.0
         sample_weight : ndarray of shape (n_samples,), default=None
+        workspace : Workspace, default=None
+            Where the per-layer weight views are cached, if at hand.
 
         Returns
         -------
@@ -203,11 +246,12 @@ class Network:
         """
         value = loss.forward(Y, A, sample_weight)
         if alpha:
-            squared_norm = sum(float(np.dot(W.ravel(), W.ravel())) for W in self.weights)
+            weights = self.weights if workspace is None else workspace.parameters()[0]
+            squared_norm = float(sum(np.vdot(W, W) for W in weights))
             value += 0.5 * alpha * squared_norm / _weight_sum(sample_weight, len(Y))
         return value
 
-    def loss_and_gradient(self, X, Y, loss, alpha=0.0, sample_weight=None):
+    def loss_and_gradient(self, X, Y, loss, alpha=0.0, sample_weight=None, workspace=None):
         """Forward and backward pass on one batch.
 
         Parameters
@@ -217,16 +261,107 @@ class Network:
         loss : Loss
         alpha : float, default=0.0
         sample_weight : ndarray of shape (n_samples,), default=None
+        workspace : Workspace, default=None
+            Buffers to compute in, reused from batch to batch; without one,
+            fresh arrays are allocated.
 
         Returns
         -------
         loss : float
         grad : ndarray of shape (n_params,)
+            With a workspace, its gradient buffer, overwritten by its next use.
         """
-        Zs, As = self.forward(X)
-        value = self.loss(Y, As[-1], loss, alpha, sample_weight)
-        return value, self.backward(Y, Zs, As, loss, alpha, sample_weight)
+        if workspace is None:
+            workspace = Workspace(self, X.shape[0])
+        Zs, As = self.forward(X, workspace)
+        value = self.loss(Y, As[-1], loss, alpha, sample_weight, workspace)
+        return value, self.backward(Y, Zs, As, loss, alpha, sample_weight, workspace)
 
 
 def _weight_sum(sample_weight, n_samples):
     return n_samples if sample_weight is None else float(np.sum(sample_weight))
+
+
+class Workspace:
+    """Scratch buffers of one :class:`Network` for batches of up to ``max_batch_size`` rows.
+
+    Reusing the same buffers for every minibatch spares the allocator and
+    keeps them warm in the cache. A workspace belongs to one training call
+    (``fit``), which creates it from :meth:`Network.workspace` and drops it at
+    the end: it is never stored on a fitted estimator, is not thread-safe,
+    and is never pickled. The arrays that :meth:`Network.forward`,
+    :meth:`Network.backward` and :meth:`Network.loss_and_gradient` return when
+    given a workspace are views into it, overwritten by its next use.
+
+    Buffers are allocated with ``np.empty``: memory the operating system
+    hands out lazily, so a buffer that a pass never writes costs nothing.
+
+    Parameters
+    ----------
+    network : Network
+    max_batch_size : int
+
+    Attributes
+    ----------
+    pre_activations, activations : list of ndarray of shape (max_batch_size, n_units)
+        ``z^l`` and ``a^l`` of every layer ``l = 1 … L``.
+    hidden_errors : list of ndarray of shape (max_batch_size, n_units)
+        ``δ^l`` of every hidden layer.
+    gradient : ndarray of shape (n_params,)
+        The flat gradient, with ``gradient_weights`` and ``gradient_biases``
+        its per-layer views.
+    penalty_scratch : list of ndarray of shape (fan_in, fan_out)
+        Room for the L2 penalty's gradient of every weight matrix.
+    ones : ndarray of shape (max_batch_size,)
+        Sums over the samples of a batch are products with it.
+    """
+
+    def __init__(self, network, max_batch_size):
+        self.network = network
+        self.max_batch_size = int(max_batch_size)
+        dtype = network.params.dtype
+        units = network.layer_sizes[1:]
+        self.pre_activations = [np.empty((self.max_batch_size, n), dtype) for n in units]
+        self.activations = [np.empty((self.max_batch_size, n), dtype) for n in units]
+        self.hidden_errors = [np.empty((self.max_batch_size, n), dtype) for n in units[:-1]]
+        self.gradient = np.empty_like(network.params)
+        self.gradient_weights, self.gradient_biases = network.unpack(self.gradient)
+        self.penalty_scratch = network.unpack(np.empty_like(network.params))[0]
+        self.ones = np.ones(self.max_batch_size, dtype)
+        self._params = None
+
+    def parameters(self):
+        """The network's weights and biases as per-layer views, unpacked once per parameter vector.
+
+        Returns
+        -------
+        weights : list of ndarray of shape (fan_in, fan_out)
+        biases : list of ndarray of shape (fan_out,)
+        """
+        if self._params is not self.network.params:
+            self._params = self.network.params
+            self._weights, self._biases = self.network.unpack(self._params)
+        return self._weights, self._biases
+
+
+def _matmul(A, B, out):
+    """``A @ B`` written into ``out``; ``A`` may be a scipy sparse matrix."""
+    if isinstance(A, np.ndarray):
+        return np.matmul(A, B, out=out)
+    out[...] = A @ B
+    return out
+
+
+@cache
+def _accepts_out(function):
+    try:
+        return "out" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _call_with_out(method, *args, out):
+    """``method(*args, out=out)``, or ``method(*args)`` for a plugin method without ``out``."""
+    if _accepts_out(getattr(method, "__func__", method)):
+        return method(*args, out=out)
+    return method(*args)

@@ -86,16 +86,18 @@ class SGD(Optimizer):
         )
 
     def step(self, params, grad, learning_rate):
+        # In place throughout, grad as the only scratch: a temporary the size
+        # of the parameters costs more than the arithmetic (fresh pages).
+        grad *= learning_rate  # η g
         if not self.momentum:
-            params -= learning_rate * grad
+            params -= grad
             return
         velocity = self.velocity_
         velocity *= self.momentum
-        grad *= learning_rate
-        velocity -= grad
+        velocity -= grad  # v ← μ v - η g
         if self.nesterov:
-            params += self.momentum * velocity
             params -= grad
+            params += np.multiply(velocity, self.momentum, out=grad)  # w ← w + μ v - η g
         else:
             params += velocity
 
@@ -135,23 +137,25 @@ class Adam(Optimizer):
         )
 
     def step(self, params, grad, learning_rate):
+        # One pass per line over flat vectors, in place, with grad as the only
+        # scratch: a temporary the size of the parameters costs more than the
+        # arithmetic (fresh pages on every step).
         self.t_ += 1
+        beta_1, beta_2 = self.beta_1, self.beta_2
         m, v = self.first_moment_, self.second_moment_
-        m *= self.beta_1
-        m += (1 - self.beta_1) * grad
-        v *= self.beta_2
-        np.multiply(grad, grad, out=grad)
-        grad *= 1 - self.beta_2
-        v += grad
-        step_size = (
-            learning_rate * np.sqrt(1 - self.beta_2**self.t_) / (1 - self.beta_1**self.t_)
-        )
-        # grad is free now: reuse it as the denominator buffer.
+        scaled_grad = np.multiply(grad, 1 - beta_1, out=grad)  # (1-β₁) g
+        m *= beta_1
+        m += scaled_grad  # m ← β₁ m + (1-β₁) g
+        squared = np.multiply(scaled_grad, scaled_grad, out=grad)  # (1-β₁)² g²
+        squared *= (1 - beta_2) / (1 - beta_1) ** 2  # (1-β₂) g²
+        v *= beta_2
+        v += squared  # v ← β₂ v + (1-β₂) g²
+        step_size = learning_rate * np.sqrt(1 - beta_2**self.t_) / (1 - beta_1**self.t_)
         denominator = np.sqrt(v, out=grad)
         denominator += self.epsilon
-        np.divide(m, denominator, out=denominator)
-        denominator *= step_size
-        params -= denominator
+        update = np.divide(m, denominator, out=grad)
+        update *= step_size
+        params -= update  # w ← w - η_t m / (√v + ε)
 
 
 class LBFGS(Optimizer):

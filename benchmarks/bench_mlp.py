@@ -1,0 +1,404 @@
+"""Benchmark: skbackprop's MLPScratchClassifier against scikit-learn's MLPClassifier.
+
+Run from the repository root::
+
+    python benchmarks/bench_mlp.py            # full table, a few minutes on 2 cores
+    python benchmarks/bench_mlp.py --quick    # smaller data and fewer repeats, under a minute
+
+Both classifiers get identical parameters, data and seeds. For every row the two
+libraries are run alternately, fit after fit, and the medians are reported, so
+that a busy machine slows both alike; compare the ratios, not the absolute times.
+
+What is measured
+----------------
+epoch
+    ``(fit(1 + k epochs) - fit(1 epoch)) / k``, the two fits run back to back,
+    median over the repeats: the cost of one more epoch, without the one-off
+    set-up of ``fit`` (validation, encoding, initialisation). Fixed epoch counts: ``tol=0`` and ``n_iter_no_change=max_iter``.
+    For L-BFGS an "epoch" is one iteration (at least one full-batch pass).
+fit
+    The whole ``fit`` with ``1 + k`` epochs, set-up included.
+GEMM
+    The matrix products alone of one epoch (forward, weight gradients, backward
+    recurrence) with the same shapes, dtype and BLAS, into preallocated arrays:
+    the floor that any numpy implementation of the same maths must pay. Timed
+    once per repeat, between the fits.
+spread
+    ``max / min - 1`` of the repeated longer fits (the larger of the two
+    libraries): above ~20% the machine was busy and the row deserves a re-run.
+accuracy
+    On a held-out split, after the timed ``fit``.
+predict
+    ``predict_proba`` on 10,000 rows with a fitted model.
+memory
+    Peak resident memory (RSS) of ``fit`` in a fresh child process, above the
+    resident memory once the data are loaded (``VmHWM`` from ``/proc``).
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.datasets import load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import skbackprop
+from skbackprop import MLPScratchClassifier
+
+LIBRARIES = {"skbackprop": MLPScratchClassifier, "sklearn": MLPClassifier}
+PREDICT_ROWS = 10_000
+
+
+# --------------------------------------------------------------------- data
+
+
+def mnist_shaped(n_train, n_features=784, n_test=PREDICT_ROWS, seed=0):
+    """Synthetic 10-class data shaped like MNIST, from ``make_classification``."""
+    X, y = make_classification(
+        n_samples=n_train + n_test, n_features=n_features, n_informative=min(50, n_features),
+        n_redundant=0, n_classes=10, n_clusters_per_class=1, class_sep=2.0, random_state=seed,
+    )
+    return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
+
+
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X / 16.0, y, test_size=0.25, random_state=0, stratify=y)
+
+
+# ----------------------------------------------------------------- workloads
+
+
+def workloads(mode):
+    """Rows of the table: (name, data, hidden layers, solver, dtype, extra epochs, repeats)."""
+    if mode == "tiny":  # the test suite's smoke run
+        return [
+            ("tiny", "tiny", (16,), "adam", "float64", 1, 1),
+            ("tiny", "tiny", (16,), "sgd", "float32", 1, 1),
+            ("tiny", "tiny", (16, 8), "lbfgs", "float64", 1, 1),
+        ]
+    rows = [
+        ("digits", "digits", (100,), "adam", "float64", 20, 7),
+        ("digits", "digits", (100,), "adam", "float32", 20, 7),
+        ("MNIST-shaped 8k", "mnist8k", (256,), "adam", "float64", 4, 5),
+        ("MNIST-shaped 8k", "mnist8k", (256,), "adam", "float32", 4, 5),
+    ]
+    if mode == "quick":
+        return [(n, d, h, s, t, k, max(3, r // 2)) for n, d, h, s, t, k, r in rows]
+    return rows + [
+        ("digits", "digits", (100,), "sgd", "float64", 20, 7),
+        ("digits", "digits", (100,), "lbfgs", "float64", 20, 5),
+        ("MNIST-shaped 8k", "mnist8k", (256,), "sgd", "float32", 4, 5),
+        ("MNIST-shaped 8k", "mnist8k", (256,), "lbfgs", "float32", 10, 3),
+        ("deep (512, 256, 128)", "mnist8k", (512, 256, 128), "adam", "float64", 2, 3),
+        ("deep (512, 256, 128)", "mnist8k", (512, 256, 128), "adam", "float32", 2, 3),
+        ("MNIST-shaped 60k", "mnist60k", (256,), "adam", "float32", 2, 2),
+    ]
+
+
+def load(key):
+    if key == "digits":
+        return digits()
+    if key == "tiny":
+        return mnist_shaped(300, n_features=20, n_test=100)
+    return mnist_shaped({"mnist8k": 8_000, "mnist60k": 60_000}[key])
+
+
+def estimator(library, hidden, solver, epochs):
+    return LIBRARIES[library](
+        hidden_layer_sizes=hidden, solver=solver, max_iter=epochs, tol=0.0,
+        n_iter_no_change=epochs, random_state=0,
+    )
+
+
+# ------------------------------------------------------------------- timing
+
+
+def time_fit(library, X, y, hidden, solver, epochs):
+    model = estimator(library, hidden, solver, epochs)
+    start = time.perf_counter()
+    model.fit(X, y)
+    return time.perf_counter() - start, model
+
+
+def gemm_epoch_seconds(layer_sizes, n_samples, batch_size, dtype, repeats=1):
+    """Time of the matrix products alone of one epoch, into preallocated arrays."""
+    rng = np.random.default_rng(0)
+    batch_size = min(batch_size, n_samples)
+    batch_sizes = [batch_size] * (n_samples // batch_size)
+    if n_samples % batch_size:
+        batch_sizes.append(n_samples % batch_size)
+    fans = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+    W = [rng.standard_normal(fan).astype(dtype) for fan in fans]
+    A = [rng.standard_normal((batch_size, n)).astype(dtype) for n in layer_sizes]
+    D = [np.empty((batch_size, n), dtype) for n in layer_sizes]
+    dW = [np.empty(fan, dtype) for fan in fans]
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for n in batch_sizes:
+            for layer, W_l in enumerate(W):  # forward: z = a W
+                np.matmul(A[layer][:n], W_l, out=D[layer + 1][:n])
+            for layer in reversed(range(len(W))):  # weight gradient, backward recurrence
+                np.matmul(A[layer][:n].T, D[layer + 1][:n], out=dW[layer])
+                if layer > 0:
+                    np.matmul(D[layer + 1][:n], W[layer].T, out=D[layer][:n])
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def measure_row(row, data):
+    name, key, hidden, solver, dtype, extra, repeats = row
+    X_train, X_test, y_train, y_test = data
+    X_train, X_test = X_train.astype(dtype), X_test.astype(dtype)
+    n_samples = X_train.shape[0]
+    batch = n_samples if solver == "lbfgs" else 200
+    layer_sizes = (X_train.shape[1], *hidden, len(np.unique(y_train)))
+    epoch_times = {lib: [] for lib in LIBRARIES}
+    fit_times = {lib: [] for lib in LIBRARIES}
+    gemm, models = [], {}
+    for repeat in range(repeats):
+        # Alternate which library goes first; each one's short and long fits run
+        # back to back, so that their difference sees the same machine load.
+        for library in LIBRARIES if repeat % 2 == 0 else reversed(LIBRARIES):
+            short, short_model = time_fit(library, X_train, y_train, hidden, solver, 1)
+            long, model = time_fit(library, X_train, y_train, hidden, solver, 1 + extra)
+            iterations = max(model.n_iter_ - short_model.n_iter_, 1)
+            epoch_times[library].append(max(long - short, 0.0) / iterations)
+            fit_times[library].append(long)
+            models[library] = model
+        gemm.append(gemm_epoch_seconds(layer_sizes, n_samples, batch, dtype))
+    result = {"workload": name, "solver": solver, "dtype": dtype, "gemm": float(np.median(gemm))}
+    # How far apart the repeats of the longer fits are: a busy machine shows here.
+    result["spread"] = max(max(t) / min(t) - 1 for t in fit_times.values())
+    for library, model in models.items():
+        result[library] = {
+            "epoch": float(np.median(epoch_times[library])),
+            "fit": float(np.median(fit_times[library])),
+            "accuracy": float(model.score(X_test, y_test)),
+            "epochs": int(model.n_iter_),
+        }
+    if key in ("mnist8k", "tiny") and solver == "adam":
+        result["predict"] = time_predict(models, X_test)
+        result["predict_rows"] = X_test.shape[0]
+    return result
+
+
+def time_predict(models, X, repeats=7):
+    times = {library: [] for library in models}
+    for _ in range(repeats):
+        for library, model in models.items():
+            start = time.perf_counter()
+            model.predict_proba(X)
+            times[library].append(time.perf_counter() - start)
+    return {library: float(np.median(t)) for library, t in times.items()}
+
+
+# ------------------------------------------------------------------- memory
+
+
+def _resident_kib(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not found in /proc/self/status")
+
+
+def memory_child(args):
+    """Child process: load the data, reset the RSS high-water mark, fit, report it."""
+    X = np.load(args.data)
+    y = np.load(args.labels)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    model = estimator(args.child_memory, tuple(args.hidden), "adam", args.epochs)
+    Path("/proc/self/clear_refs").write_text("5")  # VmHWM := current RSS
+    before = _resident_kib("VmRSS")
+    model.fit(X, y)
+    peak = _resident_kib("VmHWM")
+    print(json.dumps({"before_mib": before / 1024, "peak_mib": peak / 1024,
+                      "data_mib": (X.nbytes + y.nbytes) / 2**20}))
+
+
+def measure_memory(X, y, hidden, epochs):
+    """Peak RSS of fit for each library, each in a fresh child process."""
+    if not Path("/proc/self/clear_refs").exists():
+        return None
+    results = {}
+    with tempfile.TemporaryDirectory() as directory:
+        data, labels = Path(directory) / "X.npy", Path(directory) / "y.npy"
+        np.save(data, X)
+        np.save(labels, y)
+        for library in LIBRARIES:
+            command = [
+                sys.executable, __file__, "--child-memory", library, "--data", str(data),
+                "--labels", str(labels), "--epochs", str(epochs),
+                "--hidden", *map(str, hidden),
+            ]
+            out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            results[library] = json.loads(out.strip().splitlines()[-1])
+    return results
+
+
+# ------------------------------------------------------------------- report
+
+
+def machine_description(threads):
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    lines = [
+        f"machine: {cpu}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}",
+        (f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
+         f"{sklearn.__version__}, skbackprop {skbackprop.__version__}"),
+    ]
+    for pool in threadpool_info():
+        if pool["user_api"] == "blas":
+            lines.append(
+                f"BLAS: {pool['internal_api']} {pool['version']} ({pool.get('architecture')}), "
+                f"{pool['num_threads']} threads, the one in {Path(pool['filepath']).parent.name}"
+            )
+    if threads:
+        lines.append(f"BLAS threads limited to {threads} for this run")
+    for variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+                     "OMP_NUM_THREADS"):
+        if variable in os.environ:
+            lines.append(f"{variable}={os.environ[variable]}")
+    return lines
+
+
+def rst_table(header, rows):
+    """An reStructuredText simple table: readable in a terminal, pasteable into the docs."""
+    cells = [header] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    rule = "  ".join("=" * w for w in widths)
+
+    def line(row):  # text columns to the left, numbers to the right
+        return "  ".join(
+            c.ljust(w) if not _is_number(c) else c.rjust(w) for c, w in zip(row, widths)
+        ).rstrip()
+
+    return "\n".join([rule, line(cells[0]), rule, *map(line, cells[1:]), rule])
+
+
+def _ratio(numerator, denominator):
+    return f"{numerator / denominator:.2f}" if denominator > 0 else "n/a"
+
+
+def _is_number(text):
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="smaller data, fewer repeats")
+    size.add_argument("--tiny", action="store_true", help="a seconds-long smoke run (tests)")
+    parser.add_argument("--threads", type=int, default=None, help="limit the BLAS threads")
+    parser.add_argument("--child-memory", choices=list(LIBRARIES), help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--labels", help=argparse.SUPPRESS)
+    parser.add_argument("--epochs", type=int, default=2, help=argparse.SUPPRESS)
+    parser.add_argument("--hidden", type=int, nargs="+", default=[256], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_memory:
+        return memory_child(args)
+
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+    limits = threadpool_limits(args.threads, user_api="blas") if args.threads else nullcontext()
+    with limits:
+        print("\n".join(machine_description(args.threads)))
+        print(f"mode: {mode}; times are medians of interleaved runs (seconds or ms)\n")
+        started = time.perf_counter()
+        cache, results = {}, []
+        for row in workloads(mode):
+            if row[1] not in cache:
+                cache = {row[1]: load(row[1])}  # keep one data set in memory at a time
+            results.append(measure_row(row, cache[row[1]]))
+            print(f"  measured {row[0]}, {row[3]}, {row[4]}", file=sys.stderr)
+        print(training_table(results))
+
+        print("\npredict_proba of the adam models on the held-out rows:\n")
+        print(predict_table(results))
+
+        memory_key = {"tiny": "tiny", "quick": "mnist8k", "full": "mnist60k"}[mode]
+        X_train, _, y_train, _ = cache[memory_key] if memory_key in cache else load(memory_key)
+        X_train = X_train.astype(np.float32)
+        memory = measure_memory(X_train, y_train, (256,) if mode != "tiny" else (16,), 2)
+        print(f"\nPeak RSS of fit, adam, 2 epochs, {X_train.shape[0]:,} x {X_train.shape[1]} "
+              f"float32 ({X_train.nbytes / 2**20:.0f} MiB), each in a fresh process:\n")
+        print(memory_table(memory))
+        print(f"\ntotal benchmark time: {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def training_table(results):
+    header = ["workload", "solver", "dtype", "skb epoch ms", "skl epoch ms", "ratio",
+              "skb fit s", "skl fit s", "GEMM ms", "skb/GEMM", "skb acc", "skl acc", "spread"]
+    rows = []
+    for r in results:
+        skb, skl = r["skbackprop"], r["sklearn"]
+        rows.append([
+            r["workload"], r["solver"], r["dtype"], f"{skb['epoch'] * 1e3:.1f}",
+            f"{skl['epoch'] * 1e3:.1f}", _ratio(skb["epoch"], skl["epoch"]),
+            f"{skb['fit']:.2f}", f"{skl['fit']:.2f}", f"{r['gemm'] * 1e3:.1f}",
+            _ratio(skb["epoch"], r["gemm"]), f"{skb['accuracy']:.3f}", f"{skl['accuracy']:.3f}",
+            f"{r['spread']:.0%}",
+        ])
+    # float32 end to end against scikit-learn in float64, same workload and solver.
+    by_key = {(r["workload"], r["solver"], r["dtype"]): r for r in results}
+    for (workload, solver, dtype), r in by_key.items():
+        reference = by_key.get((workload, solver, "float64"))
+        if dtype == "float32" and reference is not None:
+            ratio = _ratio(r["skbackprop"]["epoch"], reference["sklearn"]["epoch"])
+            rows.append([workload, solver, "skb f32 / skl f64", "", "", ratio,
+                         "", "", "", "", "", "", ""])
+    return rst_table(header, rows)
+
+
+def predict_table(results):
+    rows = []
+    for r in results:
+        if "predict" in r:
+            t = r["predict"]
+            rows.append([r["workload"], r["dtype"], f"{r['predict_rows']:,}",
+                         f"{t['skbackprop'] * 1e3:.1f}", f"{t['sklearn'] * 1e3:.1f}",
+                         _ratio(t["skbackprop"], t["sklearn"])])
+    header = ["workload", "dtype", "rows", "skb ms", "skl ms", "ratio"]
+    return rst_table(header, rows)
+
+
+def memory_table(memory):
+    if memory is None:
+        return "(not measured: needs Linux /proc)"
+    rows = [[library, f"{m['before_mib']:.1f}", f"{m['peak_mib']:.1f}",
+             f"{m['peak_mib'] - m['before_mib']:.1f}"] for library, m in memory.items()]
+    added = {library: m["peak_mib"] - m["before_mib"] for library, m in memory.items()}
+    rows.append(["skb / skl", "", "", _ratio(added["skbackprop"], added["sklearn"])])
+    header = ["library", "MiB before fit", "MiB peak", "MiB added by fit"]
+    return rst_table(header, rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""The benchmark script still runs: a tiny smoke run, so it cannot rot (no timing assertions)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_mlp.py"
+
+
+def test_benchmark_tiny_run_prints_every_table():
+    completed = subprocess.run(
+        [sys.executable, str(SCRIPT), "--tiny", "--threads", "1"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    out = completed.stdout
+    assert "BLAS:" in out and "threads" in out  # the machine and BLAS it ran on
+    for header in ("skb epoch ms", "skl epoch ms", "GEMM ms", "skb acc", "skl acc"):
+        assert header in out
+    for solver in ("adam", "sgd", "lbfgs"):
+        assert f"tiny      {solver}" in out
+    assert "predict_proba" in out and "MiB added by fit" in out
