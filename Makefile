@@ -21,6 +21,9 @@ demo: $(STAMP)  ## the main job: digits in a pipeline, beside scikit-learn's MLP
 test: $(STAMP)  ## the test suite
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)  ## speed and memory against scikit-learn's MLPClassifier (a few minutes)
+	$(BIN)/python benchmarks/bench_mlp.py
+
 # The examples' matrices are small: one BLAS thread each is faster, and on a busy
 # two-core machine several threads spinning against each other made one
 # example 15x slower.
