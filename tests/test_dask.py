@@ -21,10 +21,9 @@ dask_ml_wrappers = pytest.importorskip("dask_ml.wrappers")
 import joblib
 import psutil  # installed with distributed
 import user_activations
-from _augmented_digits import (
+from augmented_digits import (
     CLASSES,
     N_FEATURES,
-    BlockRecordingClassifier,
     augmented_block,
     augmented_block_X,
     augmented_block_y,
@@ -66,6 +65,19 @@ def dask_client():
         yield client
     _, alive = psutil.wait_procs(_existing_processes(worker_pids), timeout=10)
     assert not alive, f"worker processes still running after the cluster closed: {alive}"
+
+
+
+class BlockRecordingClassifier(MLPScratchClassifier):
+    """:class:`MLPScratchClassifier` that records the rows of every ``partial_fit`` call.
+
+    ``block_rows_`` lists them in call order, so a test can see that training
+    received chunks and never the whole data set.
+    """
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        self.block_rows_ = [*getattr(self, "block_rows_", []), X.shape[0]]
+        return super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
 
 
 def _existing_processes(pids):

@@ -10,7 +10,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from _augmented_digits import CLASSES, N_FEATURES, augmented_block, held_out_digits
+from augmented_digits import CLASSES, N_FEATURES, augmented_block, held_out_digits
 
 from skbackprop import MLPScratchClassifier
 
