@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _gradients import numerical_gradient
 
 from skbackprop.activations import (
     ELU,
@@ -51,18 +52,6 @@ def _network(hidden, output, layer_sizes=(4, 5, 6, 3), seed=0):
     return net
 
 
-def _numerical_gradient(net, X, Y, loss, alpha, sample_weight, h=1e-6):
-    grad = np.empty_like(net.params)
-    for i in range(net.params.size):
-        saved = net.params[i]
-        net.params[i] = saved + h
-        plus = net.loss(Y, net.predict(X), loss, alpha, sample_weight)
-        net.params[i] = saved - h
-        minus = net.loss(Y, net.predict(X), loss, alpha, sample_weight)
-        net.params[i] = saved
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
-
 
 @pytest.mark.parametrize("hidden", HIDDEN_ACTIVATIONS, ids=repr)
 @pytest.mark.parametrize("loss, output", LOSS_OUTPUTS, ids=repr)
@@ -73,7 +62,7 @@ def test_backprop_gradient_matches_central_differences(hidden, loss, output, wei
     net = _network(hidden, output)
     alpha = 0.3
     value, grad = net.loss_and_gradient(X, Y, loss, alpha, sample_weight)
-    numerical = _numerical_gradient(net, X, Y, loss, alpha, sample_weight)
+    numerical = numerical_gradient(net, X, Y, loss, alpha, sample_weight)
     assert value == pytest.approx(net.loss(Y, net.predict(X), loss, alpha, sample_weight))
     np.testing.assert_allclose(grad, numerical, rtol=1e-5, atol=1e-9)
 
@@ -86,7 +75,7 @@ def test_gradient_check_detects_a_wrong_derivative():
     X, Y, _, _ = _problem()
     net = _network(WrongTanh(), Softmax())
     _, grad = net.loss_and_gradient(X, Y, CrossEntropy())
-    numerical = _numerical_gradient(net, X, Y, CrossEntropy(), 0.0, None)
+    numerical = numerical_gradient(net, X, Y, CrossEntropy(), 0.0, None)
     assert not np.allclose(grad, numerical, rtol=1e-5, atol=1e-9)
 
 
@@ -116,7 +105,7 @@ def test_network_without_hidden_layers_is_a_linear_model():
     expected = Softmax().forward(X @ net.weights[0] + net.biases[0])
     np.testing.assert_allclose(net.predict(X), expected)
     _, grad = net.loss_and_gradient(X, Y, CrossEntropy())
-    np.testing.assert_allclose(grad, _numerical_gradient(net, X, Y, CrossEntropy(), 0, None),
+    np.testing.assert_allclose(grad, numerical_gradient(net, X, Y, CrossEntropy(), 0, None),
                                rtol=1e-5, atol=1e-9)
 
 

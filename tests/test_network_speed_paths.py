@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _gradients import numerical_gradient
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
@@ -45,18 +46,6 @@ def _network(layer_sizes, hidden, output, dtype=np.float64, seed=0):
     return network
 
 
-def _numerical_gradient(network, X, Y, loss, alpha, sample_weight, h=1e-6):
-    grad = np.empty_like(network.params)
-    for i in range(network.n_params):
-        saved = network.params[i]
-        network.params[i] = saved + h
-        plus = network.loss(Y, network.predict(X), loss, alpha, sample_weight)
-        network.params[i] = saved - h
-        minus = network.loss(Y, network.predict(X), loss, alpha, sample_weight)
-        network.params[i] = saved
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
-
 
 # Smooth hidden activations only: central differences straddle ReLU's kink.
 @pytest.mark.parametrize(
@@ -78,7 +67,7 @@ def test_workspace_gradient_matches_central_differences(hidden, output, loss, we
     sample_weight = rng.uniform(0.5, 2.0, 7) if weighted else None
     workspace = network.workspace(10)  # larger than the batch: views of its first rows
     _, grad = network.loss_and_gradient(X, Y, loss, 0.3, sample_weight, workspace)
-    expected = _numerical_gradient(network, X, Y, loss, 0.3, sample_weight)
+    expected = numerical_gradient(network, X, Y, loss, 0.3, sample_weight)
     np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-8)
 
 
@@ -157,7 +146,7 @@ def test_plugin_without_out_arguments_still_trains_through_the_workspace():
     network = _network((4, 3, 2), _PlainSquare(), Softmax())
     X, Y = rng.normal(size=(6, 4)), np.eye(2)[rng.randint(0, 2, 6)]
     _, grad = network.loss_and_gradient(X, Y, CrossEntropy(), 0.0, None, network.workspace(6))
-    expected = _numerical_gradient(network, X, Y, CrossEntropy(), 0.0, None)
+    expected = numerical_gradient(network, X, Y, CrossEntropy(), 0.0, None)
     np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-8)
 
 
