@@ -31,6 +31,11 @@ docs: $(STAMP)  ## the documentation, offline, warnings as errors: docs/_build/h
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
+lint: $(STAMP)  ## ruff: lint and formatting
+	$(BIN)/python -m pip install --quiet -e ".[lint]"
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
 	rm -rf docs/_build docs/generated docs/auto_examples

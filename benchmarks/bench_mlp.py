@@ -14,7 +14,8 @@ What is measured
 epoch
     ``(fit(1 + k epochs) - fit(1 epoch)) / k``, the two fits run back to back,
     median over the repeats: the cost of one more epoch, without the one-off
-    set-up of ``fit`` (validation, encoding, initialisation). Fixed epoch counts: ``tol=0`` and ``n_iter_no_change=max_iter``.
+    set-up of ``fit`` (validation, encoding, initialisation). Fixed epoch counts:
+    ``tol=0`` and ``n_iter_no_change=max_iter``.
     For L-BFGS an "epoch" is one iteration (at least one full-batch pass).
 fit
     The whole ``fit`` with ``1 + k`` epochs, set-up included.
@@ -68,8 +69,14 @@ PREDICT_ROWS = 10_000
 def mnist_shaped(n_train, n_features=784, n_test=PREDICT_ROWS, seed=0):
     """Synthetic 10-class data shaped like MNIST, from ``make_classification``."""
     X, y = make_classification(
-        n_samples=n_train + n_test, n_features=n_features, n_informative=min(50, n_features),
-        n_redundant=0, n_classes=10, n_clusters_per_class=1, class_sep=2.0, random_state=seed,
+        n_samples=n_train + n_test,
+        n_features=n_features,
+        n_informative=min(50, n_features),
+        n_redundant=0,
+        n_classes=10,
+        n_clusters_per_class=1,
+        class_sep=2.0,
+        random_state=seed,
     )
     return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
 
@@ -119,8 +126,12 @@ def load(key):
 
 def estimator(library, hidden, solver, epochs):
     return LIBRARIES[library](
-        hidden_layer_sizes=hidden, solver=solver, max_iter=epochs, tol=0.0,
-        n_iter_no_change=epochs, random_state=0,
+        hidden_layer_sizes=hidden,
+        solver=solver,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=epochs,
+        random_state=0,
     )
 
 
@@ -227,8 +238,15 @@ def memory_child(args):
     before = _resident_kib("VmRSS")
     model.fit(X, y)
     peak = _resident_kib("VmHWM")
-    print(json.dumps({"before_mib": before / 1024, "peak_mib": peak / 1024,
-                      "data_mib": (X.nbytes + y.nbytes) / 2**20}))
+    print(
+        json.dumps(
+            {
+                "before_mib": before / 1024,
+                "peak_mib": peak / 1024,
+                "data_mib": (X.nbytes + y.nbytes) / 2**20,
+            }
+        )
+    )
 
 
 def measure_memory(X, y, hidden, epochs):
@@ -242,9 +260,18 @@ def measure_memory(X, y, hidden, epochs):
         np.save(labels, y)
         for library in LIBRARIES:
             command = [
-                sys.executable, __file__, "--child-memory", library, "--data", str(data),
-                "--labels", str(labels), "--epochs", str(epochs),
-                "--hidden", *map(str, hidden),
+                sys.executable,
+                __file__,
+                "--child-memory",
+                library,
+                "--data",
+                str(data),
+                "--labels",
+                str(labels),
+                "--epochs",
+                str(epochs),
+                "--hidden",
+                *map(str, hidden),
             ]
             out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
             results[library] = json.loads(out.strip().splitlines()[-1])
@@ -265,8 +292,10 @@ def machine_description(threads):
         pass
     lines = [
         f"machine: {cpu}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}",
-        (f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-         f"{sklearn.__version__}, skbackprop {skbackprop.__version__}"),
+        (
+            f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
+            f"{sklearn.__version__}, skbackprop {skbackprop.__version__}"
+        ),
     ]
     for pool in threadpool_info():
         if pool["user_api"] == "blas":
@@ -276,8 +305,12 @@ def machine_description(threads):
             )
     if threads:
         lines.append(f"BLAS threads limited to {threads} for this run")
-    for variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
-                     "OMP_NUM_THREADS"):
+    for variable in (
+        "OPENBLAS_CORETYPE",
+        "OPENBLAS_L2_SIZE",
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+    ):
         if variable in os.environ:
             lines.append(f"{variable}={os.environ[variable]}")
     return lines
@@ -346,34 +379,60 @@ def main(argv=None):
         X_train, _, y_train, _ = cache[memory_key] if memory_key in cache else load(memory_key)
         X_train = X_train.astype(np.float32)
         memory = measure_memory(X_train, y_train, (256,) if mode != "tiny" else (16,), 2)
-        print(f"\nPeak RSS of fit, adam, 2 epochs, {X_train.shape[0]:,} x {X_train.shape[1]} "
-              f"float32 ({X_train.nbytes / 2**20:.0f} MiB), each in a fresh process:\n")
+        print(
+            f"\nPeak RSS of fit, adam, 2 epochs, {X_train.shape[0]:,} x {X_train.shape[1]} "
+            f"float32 ({X_train.nbytes / 2**20:.0f} MiB), each in a fresh process:\n"
+        )
         print(memory_table(memory))
         print(f"\ntotal benchmark time: {time.perf_counter() - started:.0f} s")
     return 0
 
 
 def training_table(results):
-    header = ["workload", "solver", "dtype", "skb epoch ms", "skl epoch ms", "ratio",
-              "skb fit s", "skl fit s", "GEMM ms", "skb/GEMM", "skb acc", "skl acc", "spread"]
+    header = [
+        "workload",
+        "solver",
+        "dtype",
+        "skb epoch ms",
+        "skl epoch ms",
+        "ratio",
+        "skb fit s",
+        "skl fit s",
+        "GEMM ms",
+        "skb/GEMM",
+        "skb acc",
+        "skl acc",
+        "spread",
+    ]
     rows = []
     for r in results:
         skb, skl = r["skbackprop"], r["sklearn"]
-        rows.append([
-            r["workload"], r["solver"], r["dtype"], f"{skb['epoch'] * 1e3:.1f}",
-            f"{skl['epoch'] * 1e3:.1f}", _ratio(skb["epoch"], skl["epoch"]),
-            f"{skb['fit']:.2f}", f"{skl['fit']:.2f}", f"{r['gemm'] * 1e3:.1f}",
-            _ratio(skb["epoch"], r["gemm"]), f"{skb['accuracy']:.3f}", f"{skl['accuracy']:.3f}",
-            f"{r['spread']:.0%}",
-        ])
+        rows.append(
+            [
+                r["workload"],
+                r["solver"],
+                r["dtype"],
+                f"{skb['epoch'] * 1e3:.1f}",
+                f"{skl['epoch'] * 1e3:.1f}",
+                _ratio(skb["epoch"], skl["epoch"]),
+                f"{skb['fit']:.2f}",
+                f"{skl['fit']:.2f}",
+                f"{r['gemm'] * 1e3:.1f}",
+                _ratio(skb["epoch"], r["gemm"]),
+                f"{skb['accuracy']:.3f}",
+                f"{skl['accuracy']:.3f}",
+                f"{r['spread']:.0%}",
+            ]
+        )
     # float32 end to end against scikit-learn in float64, same workload and solver.
     by_key = {(r["workload"], r["solver"], r["dtype"]): r for r in results}
     for (workload, solver, dtype), r in by_key.items():
         reference = by_key.get((workload, solver, "float64"))
         if dtype == "float32" and reference is not None:
             ratio = _ratio(r["skbackprop"]["epoch"], reference["sklearn"]["epoch"])
-            rows.append([workload, solver, "skb f32 / skl f64", "", "", ratio,
-                         "", "", "", "", "", "", ""])
+            rows.append(
+                [workload, solver, "skb f32 / skl f64", "", "", ratio, "", "", "", "", "", "", ""]
+            )
     return rst_table(header, rows)
 
 
@@ -382,9 +441,16 @@ def predict_table(results):
     for r in results:
         if "predict" in r:
             t = r["predict"]
-            rows.append([r["workload"], r["dtype"], f"{r['predict_rows']:,}",
-                         f"{t['skbackprop'] * 1e3:.1f}", f"{t['sklearn'] * 1e3:.1f}",
-                         _ratio(t["skbackprop"], t["sklearn"])])
+            rows.append(
+                [
+                    r["workload"],
+                    r["dtype"],
+                    f"{r['predict_rows']:,}",
+                    f"{t['skbackprop'] * 1e3:.1f}",
+                    f"{t['sklearn'] * 1e3:.1f}",
+                    _ratio(t["skbackprop"], t["sklearn"]),
+                ]
+            )
     header = ["workload", "dtype", "rows", "skb ms", "skl ms", "ratio"]
     return rst_table(header, rows)
 
@@ -392,8 +458,15 @@ def predict_table(results):
 def memory_table(memory):
     if memory is None:
         return "(not measured: needs Linux /proc)"
-    rows = [[library, f"{m['before_mib']:.1f}", f"{m['peak_mib']:.1f}",
-             f"{m['peak_mib'] - m['before_mib']:.1f}"] for library, m in memory.items()]
+    rows = [
+        [
+            library,
+            f"{m['before_mib']:.1f}",
+            f"{m['peak_mib']:.1f}",
+            f"{m['peak_mib'] - m['before_mib']:.1f}",
+        ]
+        for library, m in memory.items()
+    ]
     added = {library: m["peak_mib"] - m["before_mib"] for library, m in memory.items()}
     rows.append(["skb / skl", "", "", _ratio(added["skbackprop"], added["sklearn"])])
     header = ["library", "MiB before fit", "MiB peak", "MiB added by fit"]

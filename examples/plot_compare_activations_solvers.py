@@ -31,15 +31,20 @@ from skbackprop import MLPScratchClassifier
 X, y = load_digits(return_X_y=True)
 activations = ["identity", "logistic", "tanh", "relu", "gelu"]
 solvers = ["sgd", "adam", "lbfgs"]
-pipe = make_pipeline(MinMaxScaler(), MLPScratchClassifier(hidden_layer_sizes=(32,),
-                                                          max_iter=60, random_state=0))
+pipe = make_pipeline(
+    MinMaxScaler(), MLPScratchClassifier(hidden_layer_sizes=(32,), max_iter=60, random_state=0)
+)
 param_grid = [
-    {"mlpscratchclassifier__activation": activations,
-     "mlpscratchclassifier__solver": ["sgd"],
-     "mlpscratchclassifier__learning_rate_init": [0.1]},
-    {"mlpscratchclassifier__activation": activations,
-     "mlpscratchclassifier__solver": ["adam", "lbfgs"],
-     "mlpscratchclassifier__learning_rate_init": [0.01]},
+    {
+        "mlpscratchclassifier__activation": activations,
+        "mlpscratchclassifier__solver": ["sgd"],
+        "mlpscratchclassifier__learning_rate_init": [0.1],
+    },
+    {
+        "mlpscratchclassifier__activation": activations,
+        "mlpscratchclassifier__solver": ["adam", "lbfgs"],
+        "mlpscratchclassifier__learning_rate_init": [0.01],
+    },
 ]
 search = GridSearchCV(pipe, param_grid, cv=3)
 with warnings.catch_warnings():
@@ -53,8 +58,9 @@ with warnings.catch_warnings():
 results = search.cv_results_
 accuracy = np.zeros((len(activations), len(solvers)))
 fit_time = np.zeros_like(accuracy)
-for params, score, seconds in zip(results["params"], results["mean_test_score"],
-                                  results["mean_fit_time"]):
+for params, score, seconds in zip(
+    results["params"], results["mean_test_score"], results["mean_fit_time"]
+):
     row = activations.index(params["mlpscratchclassifier__activation"])
     column = solvers.index(params["mlpscratchclassifier__solver"])
     accuracy[row, column], fit_time[row, column] = score, seconds
@@ -62,8 +68,10 @@ print(f"{'':>10}" + "".join(f"{solver:>8}" for solver in solvers))
 for activation, scores in zip(activations, accuracy):
     print(f"{activation:>10}" + "".join(f"{score:>8.3f}" for score in scores))
 best = search.best_params_
-print(f"best: {best['mlpscratchclassifier__activation']} with "
-      f"{best['mlpscratchclassifier__solver']}, accuracy {search.best_score_:.3f}")
+print(
+    f"best: {best['mlpscratchclassifier__activation']} with "
+    f"{best['mlpscratchclassifier__solver']}, accuracy {search.best_score_:.3f}"
+)
 
 # %%
 # The plot
@@ -74,12 +82,24 @@ for ax, values, title, fmt, cmap in (
     (axes[1], fit_time, "mean fit time (s)", "{:.2f}", "magma"),
 ):
     image = ax.imshow(values, cmap=cmap, aspect="auto")
-    ax.set(xticks=range(len(solvers)), xticklabels=solvers, yticks=range(len(activations)),
-           yticklabels=activations, xlabel="solver", title=title)
+    ax.set(
+        xticks=range(len(solvers)),
+        xticklabels=solvers,
+        yticks=range(len(activations)),
+        yticklabels=activations,
+        xlabel="solver",
+        title=title,
+    )
     for (row, column), value in np.ndenumerate(values):
         bright = value > values.min() + 0.6 * np.ptp(values)
-        ax.text(column, row, fmt.format(value), ha="center", va="center",
-                color="black" if bright else "white")
+        ax.text(
+            column,
+            row,
+            fmt.format(value),
+            ha="center",
+            va="center",
+            color="black" if bright else "white",
+        )
     fig.colorbar(image, ax=ax)
 axes[0].set_ylabel("hidden activation")
 fig.tight_layout()

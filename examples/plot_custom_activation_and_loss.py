@@ -126,19 +126,28 @@ registry.register("loss", "smoothed_cross_entropy", SmoothedCrossEntropy)
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
-pipe = make_pipeline(MinMaxScaler(), MLPScratchClassifier(hidden_layer_sizes=(32,),
-                                                          learning_rate_init=0.01,
-                                                          max_iter=60, random_state=0))
-search = GridSearchCV(pipe, {
-    "mlpscratchclassifier__activation": ["relu", "swish", Swish(beta=2.0)],
-    "mlpscratchclassifier__loss": ["log_loss", "smoothed_cross_entropy"],
-}, cv=3)
+pipe = make_pipeline(
+    MinMaxScaler(),
+    MLPScratchClassifier(
+        hidden_layer_sizes=(32,), learning_rate_init=0.01, max_iter=60, random_state=0
+    ),
+)
+search = GridSearchCV(
+    pipe,
+    {
+        "mlpscratchclassifier__activation": ["relu", "swish", Swish(beta=2.0)],
+        "mlpscratchclassifier__loss": ["log_loss", "smoothed_cross_entropy"],
+    },
+    cv=3,
+)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)  # 60 epochs keep this example quick
     search.fit(X_train, y_train)
 for params, score in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"]):
-    print(f"{params['mlpscratchclassifier__activation']!s:>16} "
-          f"{params['mlpscratchclassifier__loss']!s:>24}: {score:.3f}")
+    print(
+        f"{params['mlpscratchclassifier__activation']!s:>16} "
+        f"{params['mlpscratchclassifier__loss']!s:>24}: {score:.3f}"
+    )
 print(f"best: {search.best_params_}, test accuracy {search.score(X_test, y_test):.3f}")
 
 # %%
@@ -148,22 +157,34 @@ z = np.linspace(-4, 4, 201).reshape(-1, 1)
 fig, (ax_f, ax_confidence) = plt.subplots(1, 2, figsize=(11, 4))
 for activation, style in ((ReLU(), ":"), (Swish(1.0), "-"), (Swish(2.0), "--")):
     a = activation.forward(z)
-    line, = ax_f.plot(z, a, style, label=f"{activation!r}")
+    (line,) = ax_f.plot(z, a, style, label=f"{activation!r}")
     ax_f.plot(z, activation.derivative(z, a), style, color=line.get_color(), alpha=0.4)
 ax_f.set(xlabel="z", title="activation (dark) and its derivative (light)", ylim=(-1, 4))
 ax_f.legend()
 
 for loss in ("log_loss", "smoothed_cross_entropy"):
-    model = make_pipeline(MinMaxScaler(), MLPScratchClassifier(
-        hidden_layer_sizes=(32,), activation="swish", loss=loss, learning_rate_init=0.01,
-        max_iter=60, random_state=0))
+    model = make_pipeline(
+        MinMaxScaler(),
+        MLPScratchClassifier(
+            hidden_layer_sizes=(32,),
+            activation="swish",
+            loss=loss,
+            learning_rate_init=0.01,
+            max_iter=60,
+            random_state=0,
+        ),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X_train, y_train)
     confidence = model.predict_proba(X_test).max(axis=1)
     ax_confidence.hist(confidence, bins=30, range=(0.3, 1), alpha=0.6, label=loss)
-ax_confidence.set(xlabel="largest predicted probability", ylabel="test samples",
-                  title="confidence of the Swish network", yscale="log")
+ax_confidence.set(
+    xlabel="largest predicted probability",
+    ylabel="test samples",
+    title="confidence of the Swish network",
+    yscale="log",
+)
 ax_confidence.legend()
 fig.tight_layout()
 fig.savefig("plot_custom_activation_and_loss.png")

@@ -33,10 +33,12 @@ from skbackprop import MLPScratchClassifier
 from skbackprop.plotting import LossCurveDisplay
 
 X, y = load_digits(return_X_y=True)
-X_train, X_rest, y_train, y_rest = train_test_split(X, y, train_size=0.5, stratify=y,
-                                                    random_state=0)
-X_dev, X_test, y_dev, y_test = train_test_split(X_rest, y_rest, test_size=0.5,
-                                                stratify=y_rest, random_state=0)
+X_train, X_rest, y_train, y_rest = train_test_split(
+    X, y, train_size=0.5, stratify=y, random_state=0
+)
+X_dev, X_test, y_dev, y_test = train_test_split(
+    X_rest, y_rest, test_size=0.5, stratify=y_rest, random_state=0
+)
 scaler = MinMaxScaler().fit(X_train)
 X_train, X_dev, X_test = (scaler.transform(part) for part in (X_train, X_dev, X_test))
 classes = np.unique(y)
@@ -49,8 +51,13 @@ print(f"train {len(y_train)}, development {len(y_dev)}, test {len(y_test)} sampl
 # One :meth:`~skbackprop.MLPScratchClassifier.partial_fit` call is one epoch;
 # after each, the accuracy on both sets and the development loss are recorded.
 hidden_layer_sizes = (16,) * 6
-net = MLPScratchClassifier(hidden_layer_sizes, activation="relu", alpha=0.0,
-                           learning_rate_init=0.002, random_state=np.random.RandomState(0))
+net = MLPScratchClassifier(
+    hidden_layer_sizes,
+    activation="relu",
+    alpha=0.0,
+    learning_rate_init=0.002,
+    random_state=np.random.RandomState(0),
+)
 n_epochs = 120
 train_accuracy, dev_accuracy, dev_loss = [], [], []
 for _ in range(n_epochs):
@@ -62,10 +69,14 @@ print("output activation:", net.out_activation_, "| loss:", net.loss_function_)
 
 overfit_from = int(np.argmin(dev_loss)) + 1
 best_dev = int(np.argmax(dev_accuracy)) + 1
-print(f"development loss is lowest after epoch {overfit_from}; "
-      f"development accuracy peaks at {max(dev_accuracy):.3f} after epoch {best_dev}")
-print(f"after {n_epochs} epochs: training accuracy {train_accuracy[-1]:.3f}, "
-      f"development accuracy {dev_accuracy[-1]:.3f}")
+print(
+    f"development loss is lowest after epoch {overfit_from}; "
+    f"development accuracy peaks at {max(dev_accuracy):.3f} after epoch {best_dev}"
+)
+print(
+    f"after {n_epochs} epochs: training accuracy {train_accuracy[-1]:.3f}, "
+    f"development accuracy {dev_accuracy[-1]:.3f}"
+)
 
 # %%
 # The same network with and without early stopping
@@ -83,18 +94,26 @@ print(f"after {n_epochs} epochs: training accuracy {train_accuracy[-1]:.3f}, "
 # above, with ``partial_fit``, gives the full picture at the cost of a loop.
 results = {}
 for early_stopping in (False, True):
-    model = MLPScratchClassifier(hidden_layer_sizes, alpha=0.0, learning_rate_init=0.002,
-                                 max_iter=n_epochs, early_stopping=early_stopping,
-                                 validation_fraction=0.2, n_iter_no_change=10,
-                                 random_state=0)
+    model = MLPScratchClassifier(
+        hidden_layer_sizes,
+        alpha=0.0,
+        learning_rate_init=0.002,
+        max_iter=n_epochs,
+        early_stopping=early_stopping,
+        validation_fraction=0.2,
+        n_iter_no_change=10,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         # Without early stopping the loss still creeps down at max_iter: that
         # is the point, not a problem.
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X_train, y_train)
     results[early_stopping] = model
-    print(f"early_stopping={early_stopping!s:<5}: {model.n_iter_:>3} epochs, "
-          f"test accuracy {model.score(X_test, y_test):.3f}")
+    print(
+        f"early_stopping={early_stopping!s:<5}: {model.n_iter_:>3} epochs, "
+        f"test accuracy {model.score(X_test, y_test):.3f}"
+    )
 
 # %%
 # The curves
@@ -111,10 +130,19 @@ ax_dev_loss = ax_accuracy.twinx()
 ax_dev_loss.plot(epochs, dev_loss, color="C3", linestyle=":", label="development loss")
 ax_dev_loss.set_ylabel("Development loss")
 ax_accuracy.axvline(overfit_from, color="grey", linestyle="--")
-ax_accuracy.annotate("overfitting begins", (overfit_from, 0.25), xytext=(6, 0),
-                     textcoords="offset points", color="grey")
-ax_accuracy.set(xlabel="Epoch", ylabel="Accuracy", ylim=(0, 1.02),
-                title="Six ReLU layers of 16 units, no penalty")
+ax_accuracy.annotate(
+    "overfitting begins",
+    (overfit_from, 0.25),
+    xytext=(6, 0),
+    textcoords="offset points",
+    color="grey",
+)
+ax_accuracy.set(
+    xlabel="Epoch",
+    ylabel="Accuracy",
+    ylim=(0, 1.02),
+    title="Six ReLU layers of 16 units, no penalty",
+)
 handles = ax_accuracy.get_lines()[:2] + ax_dev_loss.get_lines()
 ax_accuracy.legend(handles=handles, loc="lower right")
 LossCurveDisplay.from_estimator(results[True], ax=ax_early, name="with early_stopping=True")

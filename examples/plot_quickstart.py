@@ -26,8 +26,9 @@ from skbackprop import MLPScratchClassifier
 from skbackprop.plotting import LossCurveDisplay
 
 X, y = load_digits(return_X_y=True)
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,
-                                                    random_state=0)
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size=0.25, stratify=y, random_state=0
+)
 
 # %%
 # A first pipeline
@@ -61,8 +62,9 @@ print(f"test accuracy of the refitted best pipeline: {search.score(X_test, y_tes
 # and reads the curves from its last step.
 fig, (ax_loss, ax_confusion) = plt.subplots(1, 2, figsize=(11, 4.5))
 LossCurveDisplay.from_estimator(search.best_estimator_, ax=ax_loss, name="best pipeline")
-ConfusionMatrixDisplay.from_estimator(search.best_estimator_, X_test, y_test, ax=ax_confusion,
-                                      colorbar=False)
+ConfusionMatrixDisplay.from_estimator(
+    search.best_estimator_, X_test, y_test, ax=ax_confusion, colorbar=False
+)
 ax_confusion.set_title("test set")
 fig.tight_layout()
 fig.savefig("plot_quickstart.png")

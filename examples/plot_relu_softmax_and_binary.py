@@ -36,17 +36,26 @@ X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
 multiclass = make_pipeline(
     MinMaxScaler(),
-    MLPScratchClassifier(hidden_layer_sizes=(128, 64), activation="relu",
-                         loss="cross_entropy", output_activation="softmax",
-                         learning_rate_init=0.005, random_state=0),
+    MLPScratchClassifier(
+        hidden_layer_sizes=(128, 64),
+        activation="relu",
+        loss="cross_entropy",
+        output_activation="softmax",
+        learning_rate_init=0.005,
+        random_state=0,
+    ),
 )
 multiclass.fit(X_train, y_train)
 net = multiclass[-1]
-print(f"digits: test accuracy {multiclass.score(X_test, y_test):.3f} after {net.n_iter_} "
-      f"epochs; layers {net.network_.layer_sizes}, {net.network_.n_params} parameters")
+print(
+    f"digits: test accuracy {multiclass.score(X_test, y_test):.3f} after {net.n_iter_} "
+    f"epochs; layers {net.network_.layer_sizes}, {net.network_.n_params} parameters"
+)
 print("  loss:", net.loss_function_, "| output:", net.output_activation_)
-print("  probabilities of the first test image sum to",
-      multiclass.predict_proba(X_test[:1]).sum().round(6))
+print(
+    "  probabilities of the first test image sum to",
+    multiclass.predict_proba(X_test[:1]).sum().round(6),
+)
 
 # %%
 # Binary: one sigmoid output with binary cross-entropy
@@ -55,20 +64,34 @@ print("  probabilities of the first test image sum to",
 # :math:`P(y = 1)` and :meth:`~skbackprop.MLPScratchClassifier.predict_proba`
 # returns both columns, as scikit-learn's classifiers do.
 X_bin, y_bin = load_breast_cancer(return_X_y=True)
-Xb_train, Xb_test, yb_train, yb_test = train_test_split(X_bin, y_bin, stratify=y_bin,
-                                                        random_state=0)
+Xb_train, Xb_test, yb_train, yb_test = train_test_split(
+    X_bin, y_bin, stratify=y_bin, random_state=0
+)
 binary = make_pipeline(
     StandardScaler(),
-    MLPScratchClassifier(hidden_layer_sizes=(128, 64), activation="relu",
-                         loss="binary_cross_entropy", output_activation="logistic",
-                         learning_rate_init=0.005, random_state=0),
+    MLPScratchClassifier(
+        hidden_layer_sizes=(128, 64),
+        activation="relu",
+        loss="binary_cross_entropy",
+        output_activation="logistic",
+        learning_rate_init=0.005,
+        random_state=0,
+    ),
 )
 binary.fit(Xb_train, yb_train)
 bnet = binary[-1]
-print(f"breast cancer: test accuracy {binary.score(Xb_test, yb_test):.3f} after "
-      f"{bnet.n_iter_} epochs; {bnet.n_outputs_} output unit")
-print("  loss:", bnet.loss_function_, "| output:", bnet.output_activation_,
-      "| predict_proba shape:", binary.predict_proba(Xb_test).shape)
+print(
+    f"breast cancer: test accuracy {binary.score(Xb_test, yb_test):.3f} after "
+    f"{bnet.n_iter_} epochs; {bnet.n_outputs_} output unit"
+)
+print(
+    "  loss:",
+    bnet.loss_function_,
+    "| output:",
+    bnet.output_activation_,
+    "| predict_proba shape:",
+    binary.predict_proba(Xb_test).shape,
+)
 
 # %%
 # Saving and loading
@@ -102,10 +125,12 @@ LossCurveDisplay.from_estimator(multiclass, ax=axes[0], name="digits: softmax + 
 LossCurveDisplay.from_estimator(binary, ax=axes[1], name="breast cancer: sigmoid + BCE")
 proba = binary.predict_proba(Xb_test)[:, 1]
 for label, name in enumerate(load_breast_cancer().target_names):
-    axes[2].hist(proba[yb_test == label], bins=20, range=(0, 1), alpha=0.6,
-                 label=f"true class: {name}")
-axes[2].set(xlabel="predicted P(benign)", ylabel="test samples",
-            title="binary output probabilities")
+    axes[2].hist(
+        proba[yb_test == label], bins=20, range=(0, 1), alpha=0.6, label=f"true class: {name}"
+    )
+axes[2].set(
+    xlabel="predicted P(benign)", ylabel="test samples", title="binary output probabilities"
+)
 axes[2].legend()
 fig.tight_layout()
 fig.savefig("plot_relu_softmax_and_binary.png")

@@ -31,10 +31,8 @@ from skbackprop import MLPScratchClassifier
 
 X, y = load_digits(return_X_y=True)
 X = X / 16.0
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y,
-                                                    random_state=0)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
 classes = np.unique(y)
-
 
 
 def textbook_network(seed, loss="squared_error", learning_rate=3.0):
@@ -106,8 +104,10 @@ for seed in (0, 2):
     net = textbook_network(seed)
     curves["quadratic", seed] = train(net)
     recall = [np.mean(net.predict(X_test[y_test == c]) == c) for c in classes]
-    print(f"seed {seed}, quadratic cost: worst digit {np.argmin(recall)} "
-          f"with test recall {min(recall):.2f}")
+    print(
+        f"seed {seed}, quadratic cost: worst digit {np.argmin(recall)} "
+        f"with test recall {min(recall):.2f}"
+    )
 for seed in (0, 1, 2):
     net = textbook_network(seed, loss="binary_cross_entropy", learning_rate=0.5)
     curves["cross-entropy", seed] = train(net)
@@ -124,8 +124,9 @@ for (cost, seed), (loss, accuracy) in sorted(curves.items()):
     if cost == "quadratic":
         ax_loss.plot(epochs, loss, label=f"seed {seed}", **style)
     ax_accuracy.plot(epochs, accuracy, label=f"{cost}, seed {seed}", **style)
-ax_loss.set(xlabel="Epoch", ylabel="Quadratic cost (training)",
-            title="Training loss, quadratic cost")
+ax_loss.set(
+    xlabel="Epoch", ylabel="Quadratic cost (training)", title="Training loss, quadratic cost"
+)
 ax_loss.legend()
 ax_accuracy.set(xlabel="Epoch", ylabel="Accuracy", title="Test accuracy", ylim=(0.6, 1.0))
 ax_accuracy.legend(fontsize="small", loc="lower right")

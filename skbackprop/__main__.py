@@ -26,8 +26,10 @@ def main():
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
-    print(f"skbackprop {__version__}: digits, {X.shape[0]} samples, {X.shape[1]} features, "
-          f"{len(np.unique(y))} classes; MinMaxScaler + MLP (100,) relu adam\n")
+    print(
+        f"skbackprop {__version__}: digits, {X.shape[0]} samples, {X.shape[1]} features, "
+        f"{len(np.unique(y))} classes; MinMaxScaler + MLP (100,) relu adam\n"
+    )
     print(f"{'classifier':<24}{'5-fold CV accuracy':>22}{'held-out accuracy':>20}{'fit time':>11}")
     models = {}
     for cls in (MLPScratchClassifier, MLPClassifier):
@@ -36,8 +38,10 @@ def main():
         start = time.perf_counter()
         model.fit(X_train, y_train)
         seconds = time.perf_counter() - start
-        print(f"{cls.__name__:<24}{cv.mean():>14.4f} ± {cv.std():.4f}"
-              f"{model.score(X_test, y_test):>20.4f}{seconds:>10.2f}s")
+        print(
+            f"{cls.__name__:<24}{cv.mean():>14.4f} ± {cv.std():.4f}"
+            f"{model.score(X_test, y_test):>20.4f}{seconds:>10.2f}s"
+        )
         models[cls] = model
 
     model = models[MLPScratchClassifier]

@@ -55,7 +55,10 @@ class EpochTasks:
             return
         self._task = self.context.subcontext(task_name=self.task_name)
         self._task.call_on_fit_task_begin(
-            estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
+            estimator=self.estimator,
+            X=self.X,
+            y=self.y,
+            metadata=self.metadata,
             reconstruction_attributes=self._fitted_attributes,
         )
 
@@ -65,7 +68,10 @@ class EpochTasks:
             return False
         task, self._task = self._task, None
         return task.call_on_fit_task_end(
-            estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
+            estimator=self.estimator,
+            X=self.X,
+            y=self.y,
+            metadata=self.metadata,
             reconstruction_attributes=self._fitted_attributes,
         )
 

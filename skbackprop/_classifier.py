@@ -1,6 +1,5 @@
 """The scikit-learn face of skbackprop: :class:`MLPScratchClassifier`."""
 
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.callback import CallbackSupportMixin, with_callbacks
@@ -12,8 +11,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import registry
 from ._callbacks import EpochTasks
-from ._rollback import unchanged_on_error
 from ._holdout import hold_out, user_validation_set
+from ._rollback import unchanged_on_error
 from ._training import fit_full_batch, fit_stochastic
 from ._validation import (
     apply_class_weight,
@@ -315,7 +314,9 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         elif sample_weight_val is not None:
             raise ValueError("sample_weight_val was given without X_val and y_val.")
         with unchanged_on_error(self):
-            return self._fit(X, y, sample_weight, incremental=False, validation_data=validation_data)
+            return self._fit(
+                X, y, sample_weight, incremental=False, validation_data=validation_data
+            )
 
     @available_if(_partial_fit_is_available)
     @with_callbacks
@@ -368,7 +369,12 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         first_pass = not hasattr(self, "network_") or (not self.warm_start and not incremental)
         dtype = (np.float64, np.float32) if first_pass else self.network_.params.dtype
         X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=True, dtype=dtype,
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=dtype,
             reset=first_pass,
         )
         if y.ndim == 2 and y.shape[1] == 1:
@@ -394,7 +400,10 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # Class weights from all the data of this call; they weight the training
         # loss and the validation set alike.
         class_weights = resolve_class_weight(
-            self.class_weight, self.classes_, y, sample_weight,
+            self.class_weight,
+            self.classes_,
+            y,
+            sample_weight,
             running_counts=self._class_counts if incremental else None,
         )
         early_stopping = stochastic and self.early_stopping and not incremental
@@ -464,15 +473,21 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.output_activation_ = registry.resolve(
             "activation", output_activation, "output_activation"
         )
-        self.out_activation_ = self.output_activation_.name or type(
-            self.output_activation_
-        ).__name__.lower()
+        self.out_activation_ = (
+            self.output_activation_.name or type(self.output_activation_).__name__.lower()
+        )
         self.initializer_ = registry.resolve("initializer", self.weight_init, "weight_init")
 
         optimizer = registry.resolve(
-            "optimizer", self.solver, "solver", momentum=self.momentum,
-            nesterov=self.nesterovs_momentum, beta_1=self.beta_1, beta_2=self.beta_2,
-            epsilon=self.epsilon, max_fun=self.max_fun,
+            "optimizer",
+            self.solver,
+            "solver",
+            momentum=self.momentum,
+            nesterov=self.nesterovs_momentum,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+            max_fun=self.max_fun,
         )
         schedule = registry.resolve(
             "schedule", self.learning_rate, "learning_rate", power_t=self.power_t

@@ -99,8 +99,7 @@ def user_validation_set(est, X_val, y_val, sample_weight_val, *, y, dtype):
     unseen = [] if multilabel else np.setdiff1d(np.unique(y_val), est.classes_)
     if len(unseen):
         raise ValueError(
-            f"y_val has classes {unseen!r} that are not in the training classes "
-            f"{est.classes_!r}."
+            f"y_val has classes {unseen!r} that are not in the training classes {est.classes_!r}."
         )
     Y_val = est._label_binarizer.transform(y_val).astype(dtype)
     sample_weight_val = check_sample_weight(sample_weight_val, X_val.shape[0], dtype)
@@ -137,9 +136,7 @@ def hold_out(est, X, y, Y, sample_weight, random_state):
     multilabel = est._label_binarizer.y_type_ == "multilabel-indicator"
     stratify = None if multilabel or not _can_stratify(y, n_val) else y
     arrays = [X, y, Y] + ([] if sample_weight is None else [sample_weight])
-    parts = train_test_split(
-        *arrays, test_size=n_val, random_state=random_state, stratify=stratify
-    )
+    parts = train_test_split(*arrays, test_size=n_val, random_state=random_state, stratify=stratify)
     X_train, X_val, y_train, y_val, Y_train, Y_val = parts[:6]
     sw_train, sw_val = parts[6:] if sample_weight is not None else (None, None)
     if sw_train is not None and not sw_train.any():

@@ -43,7 +43,10 @@ PLAIN_DTYPE_KINDS = "biufcUS"
 
 
 def skbackprop_estimators():
-    """Public skbackprop estimator classes by name (imported late: skbackprop imports this module)."""
+    """Public skbackprop estimator classes by name.
+
+    Imported late: skbackprop imports this module.
+    """
     import skbackprop
 
     classes = (getattr(skbackprop, name) for name in skbackprop.__all__)
@@ -93,8 +96,10 @@ class Encoder:
             return {
                 "type": "object_array",
                 "shape": list(array.shape),
-                "items": [self.encode(item, f"{where}[{i}]") for i, item in
-                          enumerate(array.ravel(order="C"))],
+                "items": [
+                    self.encode(item, f"{where}[{i}]")
+                    for i, item in enumerate(array.ravel(order="C"))
+                ],
             }
         if array.dtype.kind not in PLAIN_DTYPE_KINDS:
             raise ValueError(
@@ -134,11 +139,15 @@ class Encoder:
         if isinstance(value, list):
             return [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]
         if isinstance(value, tuple):
-            return {"type": "tuple",
-                    "items": [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]}
+            return {
+                "type": "tuple",
+                "items": [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)],
+            }
         if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-            return {"type": "dict",
-                    "items": {k: self.encode(v, f"{where}[{k!r}]") for k, v in value.items()}}
+            return {
+                "type": "dict",
+                "items": {k: self.encode(v, f"{where}[{k!r}]") for k, v in value.items()},
+            }
         if type(value) is np.random.RandomState:
             return {"type": "random_state", "state": self.encode(value.get_state(), where)}
         if id(value) in self.shared:
@@ -153,8 +162,10 @@ class Encoder:
             name = _registered_name(kind, value, where)
             return self._object(value, "plugin", where, kind=kind, name=name)
         if type(value) is Network:
-            return {"type": "network",
-                    "state": {k: self.encode(v, f"{where}.{k}") for k, v in vars(value).items()}}
+            return {
+                "type": "network",
+                "state": {k: self.encode(v, f"{where}.{k}") for k, v in vars(value).items()},
+            }
         cls = type(value)
         if skbackprop_estimators().get(cls.__name__) is cls:
             return self._object(value, "estimator", where, **{"class": cls.__name__})
@@ -192,8 +203,11 @@ class Decoder:
         attributes = {}
         for key, value in encoded.items():
             if not key.isidentifier() or key.startswith("__") or hasattr(cls, key):
-                refuse(self.path, f"{where} sets the attribute {key!r}, which is not a plain "
-                                   f"attribute of {cls.__name__}.")
+                refuse(
+                    self.path,
+                    f"{where} sets the attribute {key!r}, which is not a plain "
+                    f"attribute of {cls.__name__}.",
+                )
             attributes[key] = self.decode(value, f"{where}.{key}")
         return attributes
 
@@ -202,16 +216,20 @@ class Decoder:
         try:
             obj = cls(**parameters)
         except TypeError as exc:
-            refuse(self.path, f"{where}: {cls.__name__} does not accept the recorded "
-                               f"parameters ({exc}).")
+            refuse(
+                self.path,
+                f"{where}: {cls.__name__} does not accept the recorded parameters ({exc}).",
+            )
         vars(obj).update(self._attributes(cls, encoded.get("state", {}), where))
         return obj
 
     def _plugin(self, encoded, where):
         kind, name = encoded.get("kind"), encoded.get("name")
         if kind not in registry.KINDS:
-            refuse(self.path, f"{where} names the plugin kind {kind!r}; the kinds are "
-                               f"{sorted(registry.KINDS)}.")
+            refuse(
+                self.path,
+                f"{where} names the plugin kind {kind!r}; the kinds are {sorted(registry.KINDS)}.",
+            )
         if not isinstance(name, str):
             refuse(self.path, f"{where} has no {kind} name.")
         try:
@@ -227,11 +245,17 @@ class Decoder:
     def _network(self, encoded, where):
         state = self._attributes(Network, encoded.get("state", {}), where)
         try:
-            network = Network(state["layer_sizes"], state["hidden_activation"],
-                              state["output_activation"], state["params"].dtype)
+            network = Network(
+                state["layer_sizes"],
+                state["hidden_activation"],
+                state["output_activation"],
+                state["params"].dtype,
+            )
             if state["params"].shape != network.params.shape:
-                raise ValueError(f"params has shape {state['params'].shape}, expected "
-                                 f"{network.params.shape} for layers {network.layer_sizes}")
+                raise ValueError(
+                    f"params has shape {state['params'].shape}, expected "
+                    f"{network.params.shape} for layers {network.layer_sizes}"
+                )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             refuse(self.path, f"{where} is not a consistent network ({exc!r}).")
         vars(network).update(state)
@@ -302,14 +326,20 @@ class Decoder:
             name = value.get("class")
             estimators = skbackprop_estimators()
             if name not in estimators:
-                refuse(self.path, f"{where} names the estimator {name!r}; skbackprop "
-                                   f"estimators are {sorted(estimators)}.")
+                refuse(
+                    self.path,
+                    f"{where} names the estimator {name!r}; skbackprop "
+                    f"estimators are {sorted(estimators)}.",
+                )
             return self._build(estimators[name], value, where)
         if kind == "sklearn":
             name = value.get("class")
             if name not in SAFE_SKLEARN_CLASSES:
-                refuse(self.path, f"{where} names the class {name!r}, which is not one of the "
-                                   f"scikit-learn classes allowed in model files, "
-                                   f"{sorted(SAFE_SKLEARN_CLASSES)}.")
+                refuse(
+                    self.path,
+                    f"{where} names the class {name!r}, which is not one of the "
+                    f"scikit-learn classes allowed in model files, "
+                    f"{sorted(SAFE_SKLEARN_CLASSES)}.",
+                )
             return self._build(SAFE_SKLEARN_CLASSES[name], value, where)
         refuse(self.path, f"{where} has the unknown value type {kind!r}.")

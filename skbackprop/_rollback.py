@@ -18,8 +18,9 @@ def unchanged_on_error(estimator):
     """Put back the fitted state of ``estimator`` if the ``with`` block raises.
 
     The estimator's attributes other than its constructor parameters and
-    scikit-learn's callback machinery are deep-copied on entry (training updates the network's weights, the
-    optimizer's moments and the loss curve in place) and restored if the block
+    scikit-learn's callback machinery are deep-copied on entry (training
+    updates the network's weights, the optimizer's moments and the loss curve
+    in place) and restored if the block
     raises anything, ``KeyboardInterrupt`` included. A model fitted before a
     failing ``fit`` or ``partial_fit`` therefore predicts exactly as before,
     and one that was not fitted stays unfitted. A context manager rather than

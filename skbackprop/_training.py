@@ -103,8 +103,12 @@ def _run_epoch(est, X, Y, sample_weight, order, scratch):
         if batch_weight is not None and not batch_weight.any():
             continue  # a batch of zero weight carries no gradient
         batch_loss, grad = network.loss_and_gradient(
-            _take_rows(X, rows, scratch.X), _take_rows(Y, rows, scratch.Y), loss, est.alpha,
-            batch_weight, scratch.workspace,
+            _take_rows(X, rows, scratch.X),
+            _take_rows(Y, rows, scratch.Y),
+            loss,
+            est.alpha,
+            batch_weight,
+            scratch.workspace,
         )
         if not math.isfinite(batch_loss):
             return batch_loss, first_loss
@@ -221,8 +225,7 @@ def _recover_from_divergence(est, last_finite_params, X, Y, sample_weight):
     warnings.warn(
         f"Training diverged in epoch {est.n_iter_ + 1} of this call: the loss or the weights "
         "became non-finite (inf or nan). Stopped and restored the weights from before that "
-        "epoch. "
-        + _DIVERGENCE_ADVICE.format(learning_rate_init=est.learning_rate_init),
+        "epoch. " + _DIVERGENCE_ADVICE.format(learning_rate_init=est.learning_rate_init),
         ConvergenceWarning,
         stacklevel=6,
     )
@@ -354,8 +357,10 @@ def fit_full_batch(est, X, Y, sample_weight, validation, tasks):
     est.t_ += X.shape[0]
     if result is None:
         est.n_iter_ = len(est.loss_curve_) - n_curve
-        est.loss_ = est.loss_curve_[-1] if est.n_iter_ else network.loss(
-            Y, network.predict(X), loss, est.alpha, sample_weight
+        est.loss_ = (
+            est.loss_curve_[-1]
+            if est.n_iter_
+            else network.loss(Y, network.predict(X), loss, est.alpha, sample_weight)
         )
     else:
         est.n_iter_ = min(int(result.nit), est.max_iter)

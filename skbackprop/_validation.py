@@ -68,30 +68,42 @@ def check_parameters(est):
                 f"batch_size must be 'auto' or a positive integer; got {est.batch_size!r}."
             )
         check_scalar(est.batch_size, "batch_size", integral, min_val=1)
-    check_scalar(est.learning_rate_init, "learning_rate_init", real, min_val=0,
-                 include_boundaries="neither")
+    check_scalar(
+        est.learning_rate_init, "learning_rate_init", real, min_val=0, include_boundaries="neither"
+    )
     check_scalar(est.power_t, "power_t", real, min_val=0)
     check_scalar(est.max_iter, "max_iter", integral, min_val=1)
     check_scalar(est.tol, "tol", real, min_val=0)
     check_scalar(est.momentum, "momentum", real, min_val=0, max_val=1)
-    check_scalar(est.validation_fraction, "validation_fraction", real, min_val=0, max_val=1,
-                 include_boundaries="neither")
+    check_scalar(
+        est.validation_fraction,
+        "validation_fraction",
+        real,
+        min_val=0,
+        max_val=1,
+        include_boundaries="neither",
+    )
     check_scalar(est.beta_1, "beta_1", real, min_val=0, max_val=1, include_boundaries="left")
     check_scalar(est.beta_2, "beta_2", real, min_val=0, max_val=1, include_boundaries="left")
     check_scalar(est.epsilon, "epsilon", real, min_val=0, include_boundaries="neither")
     if est.n_iter_no_change != np.inf:
         check_scalar(est.n_iter_no_change, "n_iter_no_change", integral, min_val=1)
     check_scalar(est.max_fun, "max_fun", integral, min_val=1)
-    if not (isinstance(est.early_stopping_metric, str)
-            and est.early_stopping_metric in EARLY_STOPPING_METRICS):
+    if not (
+        isinstance(est.early_stopping_metric, str)
+        and est.early_stopping_metric in EARLY_STOPPING_METRICS
+    ):
         raise ValueError(
             f"early_stopping_metric must be one of {EARLY_STOPPING_METRICS}: 'score' stops on "
             "validation accuracy, 'loss' on validation loss; got "
             f"{est.early_stopping_metric!r}."
         )
     class_weight = est.class_weight
-    if not (class_weight is None or isinstance(class_weight, (dict, list))
-            or (isinstance(class_weight, str) and class_weight == "balanced")):
+    if not (
+        class_weight is None
+        or isinstance(class_weight, (dict, list))
+        or (isinstance(class_weight, str) and class_weight == "balanced")
+    ):
         raise ValueError(
             "class_weight must be None, 'balanced' or a dict {class_label: weight} "
             f"(a list of such dicts, one per label, for multilabel targets); got {class_weight!r}."
@@ -189,9 +201,7 @@ def resolve_class_weight(class_weight, classes, y, sample_weight, running_counts
         per_class[seen] = running_counts.sum() / (seen.sum() * running_counts[seen])
         return per_class
     if isinstance(class_weight, str):
-        return compute_class_weight(
-            class_weight, classes=classes, y=y, sample_weight=sample_weight
-        )
+        return compute_class_weight(class_weight, classes=classes, y=y, sample_weight=sample_weight)
     if isinstance(class_weight, list):
         raise ValueError(
             "class_weight as a list of dicts is for multilabel targets; for these targets "

@@ -81,8 +81,10 @@ class SGD(Optimizer):
 
     def is_initialized_for(self, params):
         velocity = getattr(self, "velocity_", None)
-        return velocity is not None and velocity.shape == params.shape and (
-            velocity.dtype == params.dtype
+        return (
+            velocity is not None
+            and velocity.shape == params.shape
+            and (velocity.dtype == params.dtype)
         )
 
     def step(self, params, grad, learning_rate):
@@ -132,8 +134,8 @@ class Adam(Optimizer):
 
     def is_initialized_for(self, params):
         moment = getattr(self, "first_moment_", None)
-        return moment is not None and moment.shape == params.shape and (
-            moment.dtype == params.dtype
+        return (
+            moment is not None and moment.shape == params.shape and (moment.dtype == params.dtype)
         )
 
     def step(self, params, grad, learning_rate):

@@ -138,9 +138,10 @@ def save(model, path):
     temporary = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(handle, "wb") as file, zipfile.ZipFile(
-            file, "w", compression=zipfile.ZIP_DEFLATED
-        ) as archive:
+        with (
+            os.fdopen(handle, "wb") as file,
+            zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        ):
             archive.writestr(_METADATA, text)
             for i, array in enumerate(encoder.arrays):
                 with archive.open(f"a{i}.npy", "w") as member:
@@ -163,8 +164,11 @@ def _read_archive(path):
         names = archive.namelist()
         for name in names:
             if name != _METADATA and not _ARRAY_MEMBER.fullmatch(name):
-                refuse(path, f"the archive holds the unexpected member {name!r} (only "
-                              f"{_METADATA!r} and arrays 'a<N>.npy' belong in a model file).")
+                refuse(
+                    path,
+                    f"the archive holds the unexpected member {name!r} (only "
+                    f"{_METADATA!r} and arrays 'a<N>.npy' belong in a model file).",
+                )
         if len(set(names)) != len(names) or _METADATA not in names:
             refuse(path, f"the archive must hold exactly one {_METADATA!r}.")
         try:
@@ -178,8 +182,11 @@ def _read_archive(path):
                 try:
                     array = np.lib.format.read_array(member, allow_pickle=False)
                 except ValueError as exc:
-                    refuse(path, f"the array {name!r} cannot be read without unpickling "
-                                  f"objects, which model files never need ({exc}).")
+                    refuse(
+                        path,
+                        f"the array {name!r} cannot be read without unpickling "
+                        f"objects, which model files never need ({exc}).",
+                    )
             if array.dtype.kind not in PLAIN_DTYPE_KINDS:
                 refuse(path, f"the array {name!r} has the dtype {array.dtype}.")
             arrays[name[: -len(".npy")]] = array
@@ -187,8 +194,11 @@ def _read_archive(path):
         refuse(path, f"its metadata does not say format={FORMAT!r}.")
     version = metadata.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        refuse(path, f"it has format version {version!r}; this skbackprop reads up to "
-                      f"{FORMAT_VERSION}. Upgrade skbackprop.")
+        refuse(
+            path,
+            f"it has format version {version!r}; this skbackprop reads up to "
+            f"{FORMAT_VERSION}. Upgrade skbackprop.",
+        )
     return metadata, arrays
 
 

@@ -6,7 +6,15 @@ from scipy.special import expit
 from scipy.stats import norm
 
 from skbackprop.activations import (
-    ELU, GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh,
+    ELU,
+    GELU,
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    Tanh,
 )
 
 Z = np.array([[-3.0, -0.5, 0.0, 0.5, 3.0]])

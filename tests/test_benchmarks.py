@@ -10,7 +10,10 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_mlp.py"
 def test_benchmark_tiny_run_prints_every_table():
     completed = subprocess.run(
         [sys.executable, str(SCRIPT), "--tiny", "--threads", "1"],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     out = completed.stdout

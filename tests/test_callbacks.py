@@ -113,9 +113,14 @@ def test_a_callback_can_stop_training_without_a_convergence_warning(solver):
     assert len(clf.loss_curve_) == 3
 
 
-@pytest.mark.parametrize("solver, early_stopping", [
-    ("adam", False), ("adam", True), ("lbfgs", False),
-])
+@pytest.mark.parametrize(
+    "solver, early_stopping",
+    [
+        ("adam", False),
+        ("adam", True),
+        ("lbfgs", False),
+    ],
+)
 def test_keyboard_interrupt_leaves_a_usable_model(solver, early_stopping):
     clf = _clf(solver=solver, max_iter=50, early_stopping=early_stopping)
     clf.set_callbacks(Recorder(interrupt_at=3))
@@ -159,7 +164,8 @@ def test_callbacks_propagate_through_grid_search():
     recorder = PropagatedRecorder()
     search = GridSearchCV(
         make_pipeline(StandardScaler(), _clf(max_iter=2)),
-        {"mlpscratchclassifier__alpha": [1e-4, 1e-2]}, cv=2,
+        {"mlpscratchclassifier__alpha": [1e-4, 1e-2]},
+        cv=2,
     ).set_callbacks(recorder)
     _fit_quietly(search, X, Y)
     epochs = [c for c in recorder.calls if c == ("end", "epoch", "MLPScratchClassifier")]

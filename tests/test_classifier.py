@@ -35,7 +35,11 @@ def test_constructor_matches_sklearn_mlp_classifier_parameters_and_defaults():
         assert ours[name].default == parameter.default, name
     added = set(ours) - set(theirs)
     assert added == {
-        "loss", "output_activation", "weight_init", "class_weight", "early_stopping_metric"
+        "loss",
+        "output_activation",
+        "weight_init",
+        "class_weight",
+        "early_stopping_metric",
     }
 
 
@@ -65,9 +69,17 @@ def test_textbook_network_learns_digits(digits):
     scores = []
     for seed in range(8):
         clf = MLPScratchClassifier(
-            hidden_layer_sizes=(32,), activation="sigmoid", loss="squared_error", solver="sgd",
-            momentum=0, learning_rate_init=3.0, batch_size=16, alpha=0, weight_init="normal",
-            max_iter=30, random_state=seed,
+            hidden_layer_sizes=(32,),
+            activation="sigmoid",
+            loss="squared_error",
+            solver="sgd",
+            momentum=0,
+            learning_rate_init=3.0,
+            batch_size=16,
+            alpha=0,
+            weight_init="normal",
+            max_iter=30,
+            random_state=seed,
         )
         model = make_pipeline(MinMaxScaler(), clf).fit(X_train, y_train)
         scores.append(model.score(X_test, y_test))
@@ -80,17 +92,21 @@ def test_grid_search_over_string_and_instance_activations_then_joblib_round_trip
     pipe = make_pipeline(MinMaxScaler(), MLPScratchClassifier(max_iter=20, random_state=0))
     grid = GridSearchCV(
         pipe,
-        {"mlpscratchclassifier__activation": ["relu", "tanh", LeakyReLU(negative_slope=0.1)],
-         "mlpscratchclassifier__solver": ["adam", "lbfgs"]},
-        cv=2, n_jobs=2,
+        {
+            "mlpscratchclassifier__activation": ["relu", "tanh", LeakyReLU(negative_slope=0.1)],
+            "mlpscratchclassifier__solver": ["adam", "lbfgs"],
+        },
+        cv=2,
+        n_jobs=2,
     ).fit(X_train, y_train)
     assert len(grid.cv_results_["params"]) == 6
     assert np.all(grid.cv_results_["mean_test_score"] > 0.8)
     path = tmp_path / "model.joblib"
     joblib.dump(grid.best_estimator_, path)
     reloaded = joblib.load(path)
-    np.testing.assert_array_equal(reloaded.predict_proba(X_test),
-                                  grid.best_estimator_.predict_proba(X_test))
+    np.testing.assert_array_equal(
+        reloaded.predict_proba(X_test), grid.best_estimator_.predict_proba(X_test)
+    )
     np.testing.assert_array_equal(reloaded.predict(X_test), grid.predict(X_test))
 
 
@@ -140,8 +156,9 @@ def test_sparse_input_gives_the_same_model_as_dense(to_sparse):
     X[np.abs(X) < 0.5] = 0
     dense = MLPScratchClassifier(max_iter=10, random_state=0).fit(X, y)
     sparse = MLPScratchClassifier(max_iter=10, random_state=0).fit(to_sparse(X), y)
-    np.testing.assert_allclose(sparse.predict_proba(to_sparse(X)), dense.predict_proba(X),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        sparse.predict_proba(to_sparse(X)), dense.predict_proba(X), rtol=1e-10
+    )
 
 
 def test_float32_input_trains_and_predicts_in_float32():
@@ -262,8 +279,9 @@ def test_sample_weight_equals_repeating_rows():
     weights = np.random.RandomState(0).randint(1, 4, size=40)
     params = dict(solver="lbfgs", max_iter=30, random_state=0, tol=0)
     weighted = MLPScratchClassifier(**params).fit(X, y, sample_weight=weights)
-    repeated = MLPScratchClassifier(**params).fit(np.repeat(X, weights, axis=0),
-                                                  np.repeat(y, weights))
+    repeated = MLPScratchClassifier(**params).fit(
+        np.repeat(X, weights, axis=0), np.repeat(y, weights)
+    )
     np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-6)
 
 

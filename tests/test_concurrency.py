@@ -125,8 +125,11 @@ class InterruptingSGD(SGD):
 
 def test_fit_interrupted_by_keyboard_interrupt_leaves_a_usable_model():
     model = MLPScratchClassifier(
-        hidden_layer_sizes=(8,), solver=InterruptingSGD(interrupt_at=7), batch_size=50,
-        max_iter=50, random_state=0,
+        hidden_layer_sizes=(8,),
+        solver=InterruptingSGD(interrupt_at=7),
+        batch_size=50,
+        max_iter=50,
+        random_state=0,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -67,7 +67,6 @@ def dask_client():
     assert not alive, f"worker processes still running after the cluster closed: {alive}"
 
 
-
 class BlockRecordingClassifier(MLPScratchClassifier):
     """:class:`MLPScratchClassifier` that records the rows of every ``partial_fit`` call.
 
@@ -209,7 +208,7 @@ def test_dask_workers_run_blas_on_one_thread(dask_client):
 
 
 def _lazy_augmented_digits():
-    """``(X, y)`` as dask arrays of ``N_BLOCKS`` blocks, each generated only when a task needs it."""
+    """``(X, y)`` as dask arrays of ``N_BLOCKS`` blocks, each made only when a task needs it."""
     row_chunks = (BLOCK_ROWS,) * N_BLOCKS
     X = da.map_blocks(
         augmented_block_X,

@@ -58,9 +58,15 @@ def element_strategy(kind):
 
 
 DTYPE_OF_KIND = {
-    "float": np.float64, "extreme": np.float64, "overflowing": np.float64,
-    "nonfinite": np.float64, "int": np.int64,
-    "bool": bool, "string": str, "object-numbers": object, "complex": np.complex128,
+    "float": np.float64,
+    "extreme": np.float64,
+    "overflowing": np.float64,
+    "nonfinite": np.float64,
+    "int": np.int64,
+    "bool": bool,
+    "string": str,
+    "object-numbers": object,
+    "complex": np.complex128,
 }
 
 
@@ -74,9 +80,21 @@ def feature_matrices(draw, n_samples=None, n_features=None, kinds=None, containe
     X = np.array(values, dtype=DTYPE_OF_KIND[kind]).reshape(n, d)
     if kind == "float" and draw(st.booleans()):
         X = X.astype(np.float32)
-    container = draw(st.sampled_from(containers or [
-        *["ndarray"] * 6, "list", "csr", "csc", "coo", "frame", "1d", "3d",
-    ]))
+    container = draw(
+        st.sampled_from(
+            containers
+            or [
+                *["ndarray"] * 6,
+                "list",
+                "csr",
+                "csc",
+                "coo",
+                "frame",
+                "1d",
+                "3d",
+            ]
+        )
+    )
     if container == "list":
         return X.tolist()
     if container in ("csr", "csc", "coo") and X.dtype.kind in "biuf":
@@ -94,10 +112,24 @@ def feature_matrices(draw, n_samples=None, n_features=None, kinds=None, containe
 def targets(draw, n_samples):
     """Labels of every sort, sometimes of the wrong length."""
     n = draw(st.sampled_from([n_samples] * 4 + [n_samples + 1, max(n_samples - 1, 0)]))
-    kind = draw(st.sampled_from([
-        *["int"] * 8, "string", "string", "float-labels", "continuous", "nan", "mixed", "bool",
-        "one-class", "multilabel", "multioutput", "column",
-    ]))
+    kind = draw(
+        st.sampled_from(
+            [
+                *["int"] * 8,
+                "string",
+                "string",
+                "float-labels",
+                "continuous",
+                "nan",
+                "mixed",
+                "bool",
+                "one-class",
+                "multilabel",
+                "multioutput",
+                "column",
+            ]
+        )
+    )
     classes = draw(st.integers(2, 4))
     labels = draw(st.lists(st.integers(0, classes - 1), min_size=n, max_size=n))
     y = np.array(labels, dtype=int)
@@ -116,8 +148,9 @@ def targets(draw, n_samples):
     if kind == "one-class":
         return np.zeros(n, dtype=int)
     if kind == "multilabel":
-        return np.array(draw(st.lists(st.integers(0, 1), min_size=3 * n, max_size=3 * n)),
-                        dtype=int).reshape(n, 3)
+        return np.array(
+            draw(st.lists(st.integers(0, 1), min_size=3 * n, max_size=3 * n)), dtype=int
+        ).reshape(n, 3)
     if kind == "multioutput":
         return np.stack([y, y[::-1]], axis=1)
     if kind == "column":
@@ -127,7 +160,9 @@ def targets(draw, n_samples):
 
 def sample_weights(n_samples):
     return st.one_of(
-        st.none(), st.none(), st.none(),
+        st.none(),
+        st.none(),
+        st.none(),
         st.floats(-1, 2, allow_nan=False),
         st.lists(st.floats(0, 3, allow_nan=False), min_size=n_samples, max_size=n_samples),
         st.lists(st.floats(allow_nan=True), min_size=n_samples, max_size=n_samples),
@@ -274,8 +309,12 @@ def test_fit_on_any_data_and_parameters_succeeds_or_fails_clearly(data, params):
 def test_valid_data_with_valid_parameters_fits(data, params):
     n_samples = data.draw(st.integers(20, 40), label="n_samples")
     X = data.draw(
-        feature_matrices(n_samples, n_features=3, kinds=["float", "int", "bool"],
-                         containers=["ndarray", "csr", "frame"]),
+        feature_matrices(
+            n_samples,
+            n_features=3,
+            kinds=["float", "int", "bool"],
+            containers=["ndarray", "csr", "frame"],
+        ),
         label="X",
     )
     y = np.arange(n_samples) % data.draw(st.integers(2, 3), label="n_classes")
@@ -312,12 +351,15 @@ def test_first_partial_fit_with_any_classes_succeeds_or_fails_clearly(data, para
     params["solver"] = data.draw(st.sampled_from(["adam", "sgd"]), label="solver")
     X = data.draw(feature_matrices(kinds=["float"], containers=["ndarray"]), label="X")
     y = data.draw(targets(n_rows(X)), label="y")
-    classes = data.draw(st.one_of(
-        st.none(),
-        st.lists(st.integers(0, 4), max_size=5),
-        st.lists(st.sampled_from(["cat", "dog", "emu"]), max_size=3),
-        st.just([[0, 1], [1, 0]]),
-    ), label="classes")
+    classes = data.draw(
+        st.one_of(
+            st.none(),
+            st.lists(st.integers(0, 4), max_size=5),
+            st.lists(st.sampled_from(["cat", "dog", "emu"]), max_size=3),
+            st.just([[0, 1], [1, 0]]),
+        ),
+        label="classes",
+    )
     model = MLPScratchClassifier(**params)
     fitted, error = call(model.partial_fit, X, y, classes=classes)
     if error is None:
@@ -337,8 +379,9 @@ def fitted_models():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for solver in ("adam", "sgd", "lbfgs"):
-            model = MLPScratchClassifier(hidden_layer_sizes=(4,), solver=solver, max_iter=5,
-                                         random_state=0).fit(X, y)
+            model = MLPScratchClassifier(
+                hidden_layer_sizes=(4,), solver=solver, max_iter=5, random_state=0
+            ).fit(X, y)
             models[solver] = model
         # Deep and linear: huge inputs overflow to +-inf inside, and inf - inf is NaN.
         models["deep-linear"] = MLPScratchClassifier(
@@ -369,17 +412,14 @@ def test_failed_refit_leaves_a_fitted_model_predicting_exactly_as_before(
                 st.sampled_from([None, [0, 1, 2], [0, 1], ["a", "b"], [0, 1, 2, 3]]),
                 label="classes",
             )
-        _, error = call(getattr(model, method if hasattr(model, method) else "fit"), X, y,
-                        **kwargs)
+        _, error = call(getattr(model, method if hasattr(model, method) else "fit"), X, y, **kwargs)
         if error is not None:
             np.testing.assert_array_equal(model.predict_proba(X_train), expected)
     finally:
         # Put the shared model back as the fixture made it, whatever happened.
         model.set_params(**original_params)
         if not np.array_equal(call(model.predict_proba, X_train)[0], expected):
-            models[solver] = MLPScratchClassifier(**original_params).fit(
-                X_train, np.arange(40) % 3
-            )
+            models[solver] = MLPScratchClassifier(**original_params).fit(X_train, np.arange(40) % 3)
             np.testing.assert_array_equal(models[solver].predict_proba(X_train), expected)
 
 

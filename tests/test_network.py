@@ -20,7 +20,16 @@ from skbackprop.initializers import GlorotUniform
 from skbackprop.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
 from skbackprop.network import Network
 
-HIDDEN_ACTIVATIONS = [Identity(), Sigmoid(), Tanh(), ReLU(), LeakyReLU(0.1), ELU(), Softplus(), GELU()]
+HIDDEN_ACTIVATIONS = [
+    Identity(),
+    Sigmoid(),
+    Tanh(),
+    ReLU(),
+    LeakyReLU(0.1),
+    ELU(),
+    Softplus(),
+    GELU(),
+]
 
 # Every loss with its canonical output (the fused delta) and with other
 # valid outputs (the general chain-rule path).
@@ -50,7 +59,6 @@ def _network(hidden, output, layer_sizes=(4, 5, 6, 3), seed=0):
     # Shift the biases so no ReLU-like unit sits exactly at its kink.
     net.params += 0.01
     return net
-
 
 
 @pytest.mark.parametrize("hidden", HIDDEN_ACTIVATIONS, ids=repr)
@@ -105,8 +113,9 @@ def test_network_without_hidden_layers_is_a_linear_model():
     expected = Softmax().forward(X @ net.weights[0] + net.biases[0])
     np.testing.assert_allclose(net.predict(X), expected)
     _, grad = net.loss_and_gradient(X, Y, CrossEntropy())
-    np.testing.assert_allclose(grad, numerical_gradient(net, X, Y, CrossEntropy(), 0, None),
-                               rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(
+        grad, numerical_gradient(net, X, Y, CrossEntropy(), 0, None), rtol=1e-5, atol=1e-9
+    )
 
 
 def test_float32_network_computes_in_float32():

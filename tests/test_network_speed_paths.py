@@ -36,15 +36,23 @@ from skbackprop.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
 from skbackprop.network import Network, Workspace
 from skbackprop.optimizers import SGD, Adam
 
-ACTIVATIONS = [Identity(), Sigmoid(), Tanh(), ReLU(), LeakyReLU(0.1), ELU(), Softplus(), GELU(),
-               Softmax()]
+ACTIVATIONS = [
+    Identity(),
+    Sigmoid(),
+    Tanh(),
+    ReLU(),
+    LeakyReLU(0.1),
+    ELU(),
+    Softplus(),
+    GELU(),
+    Softmax(),
+]
 
 
 def _network(layer_sizes, hidden, output, dtype=np.float64, seed=0):
     network = Network(layer_sizes, hidden, output, dtype)
     network.initialize(GlorotUniform(), np.random.RandomState(seed))
     return network
-
 
 
 # Smooth hidden activations only: central differences straddle ReLU's kink.
@@ -213,8 +221,7 @@ def test_training_matches_scikit_learn_weight_for_weight(params):
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours = MLPScratchClassifier(max_iter=5, random_state=0, **params).fit(X, y)
         theirs = MLPClassifier(max_iter=5, random_state=0, **params).fit(X, y)
-    for mine, reference in zip(ours.coefs_ + ours.intercepts_,
-                               theirs.coefs_ + theirs.intercepts_):
+    for mine, reference in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
         np.testing.assert_allclose(mine, reference, rtol=0, atol=1e-10)
     assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-10)
 

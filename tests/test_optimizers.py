@@ -57,7 +57,10 @@ def test_lbfgs_minimises_in_place_and_records_iterations():
     seen = []
     result = LBFGS().minimize(
         lambda p: (0.5 * float(((p - target) ** 2).sum()), p - target),
-        params, max_iter=50, tol=1e-10, callback=lambda r: seen.append(r.fun),
+        params,
+        max_iter=50,
+        tol=1e-10,
+        callback=lambda r: seen.append(r.fun),
     )
     assert result.success
     np.testing.assert_allclose(params, target)

@@ -69,9 +69,7 @@ def test_pickle_from_another_version_warns_naming_both_versions():
     with pytest.warns(InconsistentVersionWarning, match="skbackprop 0.0.1") as record:
         loaded.__setstate__(state)
     warning = record[0].message
-    assert (warning.original_version, warning.current_version) == (
-        "0.0.1", skbackprop.__version__
-    )
+    assert (warning.original_version, warning.current_version) == ("0.0.1", skbackprop.__version__)
     assert skbackprop.__version__ in str(warning)
     assert "_skbackprop_version" not in vars(loaded)
 
@@ -86,7 +84,9 @@ def test_every_builtin_plugin_combination_predicts_exactly_after_loading(solver,
     combinations = itertools.product(registry.available("activation"), registry.available("loss"))
     for i, (activation, loss) in enumerate(combinations):
         model = tiny(
-            activation=activation, loss=loss, solver=solver,
+            activation=activation,
+            loss=loss,
+            solver=solver,
             weight_init=initializers[i % len(initializers)],
             learning_rate=schedules[i % len(schedules)],
         ).fit(X, Y_MULTICLASS)
@@ -97,8 +97,10 @@ def test_every_builtin_plugin_combination_predicts_exactly_after_loading(solver,
 
 def test_configured_plugin_instances_keep_their_parameters_and_state(tmp_path):
     model = tiny(
-        activation=LeakyReLU(negative_slope=0.2), solver=SGD(momentum=0.5, nesterov=False),
-        weight_init=Normal(scale=0.3), learning_rate=Adaptive(factor=3.0),
+        activation=LeakyReLU(negative_slope=0.2),
+        solver=SGD(momentum=0.5, nesterov=False),
+        weight_init=Normal(scale=0.3),
+        learning_rate=Adaptive(factor=3.0),
     ).fit(X, Y_MULTICLASS)
     loaded = round_trip(model, tmp_path)
     assert loaded.activation.negative_slope == 0.2
@@ -137,14 +139,24 @@ def test_fitted_attributes_round_trip(tmp_path):
     frame = pandas.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     model = tiny(early_stopping=True, max_iter=5).fit(frame, Y_MULTICLASS)
     loaded = round_trip(model, tmp_path)
-    for name in ("n_iter_", "t_", "loss_", "loss_curve_", "validation_scores_",
-                 "best_validation_score_", "n_features_in_", "n_layers_", "n_outputs_",
-                 "out_activation_"):
+    for name in (
+        "n_iter_",
+        "t_",
+        "loss_",
+        "loss_curve_",
+        "validation_scores_",
+        "best_validation_score_",
+        "n_features_in_",
+        "n_layers_",
+        "n_outputs_",
+        "out_activation_",
+    ):
         assert getattr(loaded, name) == getattr(model, name), name
     np.testing.assert_array_equal(loaded.feature_names_in_, model.feature_names_in_)
     for name in ("first_moment_", "second_moment_"):
-        np.testing.assert_array_equal(getattr(loaded.optimizer_, name),
-                                      getattr(model.optimizer_, name))
+        np.testing.assert_array_equal(
+            getattr(loaded.optimizer_, name), getattr(model.optimizer_, name)
+        )
     assert loaded.optimizer_.t_ == model.optimizer_.t_
     assert_predicts_identically(loaded, model, frame)
 
@@ -299,7 +311,10 @@ class Payload:
 def nothing_may_run(monkeypatch, tmp_path):
     """Replace the attacker's tools by recorders; check afterwards that none ran."""
     calls = []
-    record = lambda *args: calls.append(("system", args))
+
+    def record(*args):
+        calls.append(("system", args))
+
     monkeypatch.setattr(os, "system", record)
     monkeypatch.setattr(f"{os.name}.system", record)  # what a pickle names: posix.system
     monkeypatch.setattr(pickle, "loads", lambda *args, **kw: calls.append(("pickle.loads",)))
@@ -381,16 +396,20 @@ def test_array_reference_outside_the_archive_is_refused(saved_model_file, nothin
 @pytest.mark.parametrize(
     "crafted, message",
     [
-        ({"type": "plugin", "kind": "activation", "name": "os.system", "params": {}},
-         r"activation plugin 'os\.system', which is not registered"),
-        ({"type": "plugin", "kind": "os", "name": "system", "params": {}},
-         r"plugin kind 'os'"),
-        ({"type": "estimator", "class": "os.system", "params": {}},
-         r"names the estimator 'os\.system'"),
-        ({"type": "sklearn", "class": "builtins.eval", "params": {}},
-         r"names the class 'builtins\.eval'"),
-        ({"type": "callable", "module": "os", "name": "system"},
-         r"unknown value type 'callable'"),
+        (
+            {"type": "plugin", "kind": "activation", "name": "os.system", "params": {}},
+            r"activation plugin 'os\.system', which is not registered",
+        ),
+        ({"type": "plugin", "kind": "os", "name": "system", "params": {}}, r"plugin kind 'os'"),
+        (
+            {"type": "estimator", "class": "os.system", "params": {}},
+            r"names the estimator 'os\.system'",
+        ),
+        (
+            {"type": "sklearn", "class": "builtins.eval", "params": {}},
+            r"names the class 'builtins\.eval'",
+        ),
+        ({"type": "callable", "module": "os", "name": "system"}, r"unknown value type 'callable'"),
     ],
     ids=["plugin-name", "plugin-kind", "estimator", "sklearn-class", "unknown-type"],
 )
@@ -427,8 +446,6 @@ def test_skops_round_trip_with_skbackprop_types_trusted(tmp_path):
     assert set(untrusted) <= set(skbackprop.persistence.skops_trusted_types())
     loaded = sio.load(path, trusted=skbackprop.persistence.skops_trusted_types())
     assert_predicts_identically(loaded, model, X)
-
-
 
 
 def test_absurdly_nested_metadata_is_refused_with_a_value_error(saved_model_file):

@@ -60,8 +60,11 @@ def test_set_params_sets_direct_and_nested_parameters_and_returns_the_plugin():
 
 
 def test_set_params_rejects_an_unknown_parameter_naming_the_valid_ones():
-    with pytest.raises(ValueError, match=r"Invalid parameter 'slope' for plugin LeakyReLU.*"
-                                         r"\['negative_slope'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"Invalid parameter 'slope' for plugin LeakyReLU.*"
+        r"\['negative_slope'\]",
+    ):
         LeakyReLU().set_params(slope=0.1)
 
 
@@ -117,8 +120,13 @@ def test_grid_search_over_a_nested_activation_parameter(data):
 def test_grid_search_over_a_nested_optimizer_parameter_through_solver(data):
     X, y = data
     search = GridSearchCV(
-        MLPScratchClassifier(hidden_layer_sizes=(8,), solver=SGD(), max_iter=30,
-                             learning_rate_init=0.05, random_state=0),
+        MLPScratchClassifier(
+            hidden_layer_sizes=(8,),
+            solver=SGD(),
+            max_iter=30,
+            learning_rate_init=0.05,
+            random_state=0,
+        ),
         {"solver__momentum": [0.0, 0.9], "solver__nesterov": [False]},
         cv=2,
     )
@@ -135,8 +143,9 @@ def test_nested_parameters_change_training(data):
     X, y = data
     fits = []
     for slope in (0.01, 0.5):
-        clf = MLPScratchClassifier(hidden_layer_sizes=(8,), activation=LeakyReLU(), max_iter=5,
-                                   random_state=0).set_params(activation__negative_slope=slope)
+        clf = MLPScratchClassifier(
+            hidden_layer_sizes=(8,), activation=LeakyReLU(), max_iter=5, random_state=0
+        ).set_params(activation__negative_slope=slope)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             fits.append(clf.fit(X, y).coefs_[0].copy())
@@ -159,8 +168,13 @@ def test_fit_never_mutates_the_users_plugin_objects(data, mode):
     X, y = data
     plugins = _user_plugins()
     hashes = {name: joblib.hash(plugin) for name, plugin in plugins.items()}
-    clf = MLPScratchClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0,
-                               warm_start=mode == "warm_start", **plugins)
+    clf = MLPScratchClassifier(
+        hidden_layer_sizes=(8,),
+        max_iter=5,
+        random_state=0,
+        warm_start=mode == "warm_start",
+        **plugins,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if mode == "partial_fit":
@@ -178,8 +192,13 @@ def test_fit_never_mutates_the_users_plugin_objects(data, mode):
 
 def test_a_fitted_estimator_with_plugin_instances_pickles(data):
     X, y = data
-    clf = MLPScratchClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0,
-                               solver=Adam(beta_1=0.8), activation=LeakyReLU(0.1))
+    clf = MLPScratchClassifier(
+        hidden_layer_sizes=(8,),
+        max_iter=5,
+        random_state=0,
+        solver=Adam(beta_1=0.8),
+        activation=LeakyReLU(0.1),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)

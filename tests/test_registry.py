@@ -19,8 +19,7 @@ from skbackprop.optimizers import SGD
 def clean_registry(monkeypatch):
     """A registry with only the built-ins and no entry points loaded, restored afterwards."""
     builtins = {
-        kind: {name: cls for name, cls in names.items()
-               if cls.__module__.startswith("skbackprop.")}
+        kind: {name: cls for name, cls in names.items() if cls.__module__.startswith("skbackprop.")}
         for kind, names in registry._registry.items()
     }
     monkeypatch.setattr(registry, "_registry", copy.deepcopy(builtins))
@@ -93,8 +92,11 @@ def test_an_unknown_kind_is_refused_with_the_kinds():
 
 
 def test_an_unknown_name_suggests_the_closest_and_lists_all():
-    with pytest.raises(ValueError, match=r"Unknown activation 'rleu'\. Did you mean 'relu'\?"
-                                         r" Known activations: .*tanh"):
+    with pytest.raises(
+        ValueError,
+        match=r"Unknown activation 'rleu'\. Did you mean 'relu'\?"
+        r" Known activations: .*tanh",
+    ):
         registry.get("activation", "rleu")
 
 
@@ -165,8 +167,11 @@ def test_resolve_points_from_a_class_to_an_instance():
 
 
 def test_resolve_refuses_a_plugin_of_another_kind():
-    with pytest.raises(TypeError, match=r"'loss' must be a registered loss name .* or an "
-                                        r"instance of skbackprop.losses.Loss; got Sigmoid"):
+    with pytest.raises(
+        TypeError,
+        match=r"'loss' must be a registered loss name .* or an "
+        r"instance of skbackprop.losses.Loss; got Sigmoid",
+    ):
         registry.resolve("loss", Sigmoid(), "loss")
 
 
@@ -187,8 +192,10 @@ def test_builtin_names_never_load_entry_points(fake_entry_points):
 
 def test_a_broken_entry_point_warns_naming_its_package_and_fit_goes_on(fake_entry_points):
     names, messages = _warnings_of(available, "activation")
-    assert any("'fake_broken' of package 'broken-plugins'" in m and "ModuleNotFoundError" in m
-               for m in messages)
+    assert any(
+        "'fake_broken' of package 'broken-plugins'" in m and "ModuleNotFoundError" in m
+        for m in messages
+    )
     assert any("'fake_not_a_plugin' of package 'odd-plugins'" in m for m in messages)
     assert "fake_cube" in names
     assert "fake_broken" not in names and "fake_not_a_plugin" not in names
@@ -213,8 +220,10 @@ def test_entry_points_are_loaded_once_per_kind(fake_entry_points):
 
 def test_an_entry_point_cannot_shadow_a_builtin_name(fake_entry_points):
     _, messages = _warnings_of(available, "activation")
-    assert any("Ignoring the activation plugin 'relu' of package 'greedy-plugins'" in message
-               for message in messages)
+    assert any(
+        "Ignoring the activation plugin 'relu' of package 'greedy-plugins'" in message
+        for message in messages
+    )
     assert registry.get("activation", "relu") is ReLU
 
 
@@ -224,8 +233,9 @@ def test_an_unknown_name_after_a_broken_entry_point_is_still_a_clear_error(fake_
     assert "fake_broken" not in _warnings_of(available, "activation")[0]
 
 
-def test_a_lookup_in_another_thread_waits_for_entry_points_being_loaded(clean_registry,
-                                                                         monkeypatch):
+def test_a_lookup_in_another_thread_waits_for_entry_points_being_loaded(
+    clean_registry, monkeypatch
+):
     loading, release = threading.Event(), threading.Event()
 
     def slow_load():
@@ -271,8 +281,9 @@ warnings.simplefilter("ignore")
 clf.fit(X, y)
 print(type(clf.activation_).__module__, type(clf.loss_function_).__name__)
 """
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, (
         f"{result.stderr}\nIs the example package installed? "
         "pip install ./examples/plugin_package (make test does it)."

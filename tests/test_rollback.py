@@ -31,8 +31,9 @@ class FailingAdam(Adam):
 
 
 def fitted_model(**params):
-    return MLPScratchClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0,
-                                **params).fit(X, Y)
+    return MLPScratchClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0, **params).fit(
+        X, Y
+    )
 
 
 def fitted_state(model):
@@ -47,7 +48,9 @@ def assert_same_state(model, state, proba):
     np.testing.assert_array_equal(model.network_.params, state["network_"].params)
     assert model.loss_curve_ == state["loss_curve_"]
     assert (model.n_iter_, model.t_, model.n_features_in_) == (
-        state["n_iter_"], state["t_"], state["n_features_in_"]
+        state["n_iter_"],
+        state["t_"],
+        state["n_features_in_"],
     )
     np.testing.assert_array_equal(model.classes_, state["classes_"])
     np.testing.assert_array_equal(model.predict_proba(X), proba)
@@ -64,8 +67,14 @@ def assert_same_state(model, state, proba):
         lambda m: m.partial_fit(X, Y, classes=[0, 1]),  # contradicts classes_
         lambda m: m.set_params(warm_start=True, hidden_layer_sizes=(7,)).fit(X, Y),
     ],
-    ids=["fit-features-one-class", "fit-nan", "partial-features", "partial-unseen",
-         "partial-classes", "warm-start-shape"],
+    ids=[
+        "fit-features-one-class",
+        "fit-nan",
+        "partial-features",
+        "partial-unseen",
+        "partial-classes",
+        "warm-start-shape",
+    ],
 )
 def test_failed_call_leaves_a_fitted_model_exactly_as_before(bad_call):
     model = fitted_model()
@@ -84,8 +93,7 @@ def test_failure_mid_training_restores_weights_and_optimizer_state(method):
     with pytest.raises(RuntimeError, match="broke down"):
         getattr(model, method)(X, Y)
     assert_same_state(model, state, proba)
-    np.testing.assert_array_equal(model.optimizer_.first_moment_,
-                                  state["optimizer_"].first_moment_)
+    np.testing.assert_array_equal(model.optimizer_.first_moment_, state["optimizer_"].first_moment_)
     assert model.optimizer_.t_ == state["optimizer_"].t_
 
 

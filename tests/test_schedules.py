@@ -32,10 +32,16 @@ def _rates(schedule, n_epochs, learning_rate_init=1.0, max_epochs=None):
     return rates
 
 
-@pytest.mark.parametrize("name, cls", [
-    ("constant", Constant), ("invscaling", InvScaling), ("adaptive", Adaptive),
-    ("step", StepDecay), ("cosine", CosineAnnealing),
-])
+@pytest.mark.parametrize(
+    "name, cls",
+    [
+        ("constant", Constant),
+        ("invscaling", InvScaling),
+        ("adaptive", Adaptive),
+        ("step", StepDecay),
+        ("cosine", CosineAnnealing),
+    ],
+)
 def test_every_schedule_is_registered_by_name(name, cls):
     assert registry.get("schedule", name) is cls
     assert issubclass(cls, LearningRateSchedule)
@@ -59,12 +65,15 @@ def test_cosine_annealing_without_period_spans_max_epochs():
     assert rates[-1] == pytest.approx(0.0)
 
 
-@pytest.mark.parametrize("schedule, match", [
-    (StepDecay(step_size=0), "step_size"),
-    (StepDecay(gamma=1.5), "gamma"),
-    (CosineAnnealing(period=0), "period"),
-    (CosineAnnealing(min_learning_rate=2.0), "min_learning_rate"),
-])
+@pytest.mark.parametrize(
+    "schedule, match",
+    [
+        (StepDecay(step_size=0), "step_size"),
+        (StepDecay(gamma=1.5), "gamma"),
+        (CosineAnnealing(period=0), "period"),
+        (CosineAnnealing(min_learning_rate=2.0), "min_learning_rate"),
+    ],
+)
 def test_invalid_schedule_parameters_raise_a_clear_error(schedule, match):
     with pytest.raises(ValueError, match=match):
         schedule.start(1.0, 10)
@@ -101,8 +110,9 @@ def test_a_configured_schedule_instance_is_used_and_not_mutated():
 
 
 def test_partial_fit_continues_the_epoch_count_of_the_schedule():
-    clf = MLPScratchClassifier(hidden_layer_sizes=(5,), learning_rate=StepDecay(step_size=2),
-                               random_state=0)
+    clf = MLPScratchClassifier(
+        hidden_layer_sizes=(5,), learning_rate=StepDecay(step_size=2), random_state=0
+    )
     for _ in range(4):
         clf.partial_fit(X, Y, classes=np.unique(Y))
     assert clf.learning_rate_schedule_.learning_rate_ == pytest.approx(0.001 / 4)

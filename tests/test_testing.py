@@ -120,8 +120,10 @@ def test_a_correct_activation_passes_silently():
 @pytest.mark.parametrize(
     "activation, message",
     [
-        (SwishMissingBeta(beta=1.5),
-         r"backward disagrees with central differences: max abs error \d\.\de-\d\d at Z=-?\d"),
+        (
+            SwishMissingBeta(beta=1.5),
+            r"backward disagrees with central differences: max abs error \d\.\de-\d\d at Z=-?\d",
+        ),
         (ElementwiseSoftmax(), r"backward disagrees with central differences"),
         (UpcastingSigmoid(), r"forward\(Z\) is float64 for float32 inputs"),
         (InPlaceTanh(), r"forward modified its input Z"),
@@ -172,8 +174,9 @@ class AlwaysFusedCrossEntropy(BinaryCrossEntropy):
     """Returns A - Y whatever the output activation: the hidden coupling."""
 
     def delta(self, Y, Z, A, activation, sample_weight=None):
-        weights = 1 / len(A) if sample_weight is None else (
-            sample_weight / sample_weight.sum())[:, None]
+        weights = (
+            1 / len(A) if sample_weight is None else (sample_weight / sample_weight.sum())[:, None]
+        )
         return (A - Y) * weights
 
 
@@ -197,8 +200,10 @@ class NoOutputActivation(Loss):
 @pytest.mark.parametrize(
     "loss, message",
     [
-        (UnweightedSquaredError(),
-         r"backward with sample_weight disagrees with central differences on binary targets"),
+        (
+            UnweightedSquaredError(),
+            r"backward with sample_weight disagrees with central differences on binary targets",
+        ),
         (AlwaysFusedCrossEntropy(), r"delta .*non-canonical output activation"),
         (SummedSquaredError(), r"multiplied by 3 .*weighted mean"),
         (NoOutputActivation(), r"default_output_activation"),

@@ -32,8 +32,7 @@ def test_max_iter_reached_warns_convergence():
 
 
 def test_n_iter_counts_the_epochs_of_the_last_call_only():
-    clf = MLPScratchClassifier(hidden_layer_sizes=(5,), max_iter=2, warm_start=True,
-                               random_state=0)
+    clf = MLPScratchClassifier(hidden_layer_sizes=(5,), max_iter=2, warm_start=True, random_state=0)
     _fit_quietly(clf, X_SCALED, Y_IRIS)
     _fit_quietly(clf, X_SCALED, Y_IRIS)
     assert clf.n_iter_ == 2
@@ -43,32 +42,48 @@ def test_n_iter_counts_the_epochs_of_the_last_call_only():
 
 def test_training_loss_plateau_stops_after_n_iter_no_change_epochs():
     # With a huge tol no epoch after the first counts as an improvement.
-    clf = MLPScratchClassifier(hidden_layer_sizes=(5,), tol=100.0, n_iter_no_change=3,
-                               random_state=0)
+    clf = MLPScratchClassifier(
+        hidden_layer_sizes=(5,), tol=100.0, n_iter_no_change=3, random_state=0
+    )
     clf.fit(X_SCALED, Y_IRIS)
     assert clf.n_iter_ == 1 + 3 + 1
     assert clf.best_loss_ == min(clf.loss_curve_)
 
 
 def test_adaptive_schedule_divides_the_rate_by_five_on_a_plateau():
-    clf = MLPScratchClassifier(hidden_layer_sizes=(5,), solver="sgd", learning_rate="adaptive",
-                               tol=100.0, n_iter_no_change=2, max_iter=4, random_state=0)
+    clf = MLPScratchClassifier(
+        hidden_layer_sizes=(5,),
+        solver="sgd",
+        learning_rate="adaptive",
+        tol=100.0,
+        n_iter_no_change=2,
+        max_iter=4,
+        random_state=0,
+    )
     _fit_quietly(clf, X_SCALED, Y_IRIS)
     assert clf.learning_rate_schedule_.learning_rate_ == pytest.approx(0.001 / 5)
 
 
 def test_adaptive_schedule_stops_when_the_rate_is_too_small(capsys):
-    clf = MLPScratchClassifier(hidden_layer_sizes=(5,), solver="sgd", learning_rate="adaptive",
-                               learning_rate_init=1e-6, tol=100.0, n_iter_no_change=2,
-                               verbose=True, random_state=0)
+    clf = MLPScratchClassifier(
+        hidden_layer_sizes=(5,),
+        solver="sgd",
+        learning_rate="adaptive",
+        learning_rate_init=1e-6,
+        tol=100.0,
+        n_iter_no_change=2,
+        verbose=True,
+        random_state=0,
+    )
     clf.fit(X_SCALED, Y_IRIS)
     assert clf.n_iter_ == 1 + 2 + 1
     assert "Learning rate too small. Stopping." in capsys.readouterr().out
 
 
 def test_verbose_prints_loss_and_validation_score_each_epoch(capsys):
-    clf = MLPScratchClassifier(hidden_layer_sizes=(5,), max_iter=3, early_stopping=True,
-                               verbose=True, random_state=0)
+    clf = MLPScratchClassifier(
+        hidden_layer_sizes=(5,), max_iter=3, early_stopping=True, verbose=True, random_state=0
+    )
     _fit_quietly(clf, X_SCALED, Y_IRIS)
     out = capsys.readouterr().out
     assert out.count("Iteration ") == 3
@@ -78,8 +93,13 @@ def test_verbose_prints_loss_and_validation_score_each_epoch(capsys):
 
 
 def test_early_stopping_restores_the_best_validation_weights():
-    clf = MLPScratchClassifier(hidden_layer_sizes=(8,), early_stopping=True, max_iter=60,
-                               n_iter_no_change=5, random_state=0)
+    clf = MLPScratchClassifier(
+        hidden_layer_sizes=(8,),
+        early_stopping=True,
+        max_iter=60,
+        n_iter_no_change=5,
+        random_state=0,
+    )
     X_val, y_val = X_SCALED[::3], Y_IRIS[::3]
     _fit_quietly(clf, X_SCALED, Y_IRIS, X_val=X_val, y_val=y_val)
     assert clf.best_loss_ is None
@@ -103,10 +123,10 @@ def test_minibatch_of_zero_weight_is_skipped_not_a_crash():
     # scikit-learn raises ZeroDivisionError here.
     sample_weight = np.ones(len(X_SCALED))
     sample_weight[:4] = 0
-    params = dict(hidden_layer_sizes=(5,), batch_size=4, shuffle=False, max_iter=3,
-                  random_state=0)
-    weighted = _fit_quietly(MLPScratchClassifier(**params), X_SCALED, Y_IRIS,
-                            sample_weight=sample_weight)
+    params = dict(hidden_layer_sizes=(5,), batch_size=4, shuffle=False, max_iter=3, random_state=0)
+    weighted = _fit_quietly(
+        MLPScratchClassifier(**params), X_SCALED, Y_IRIS, sample_weight=sample_weight
+    )
     dropped = _fit_quietly(MLPScratchClassifier(**params), X_SCALED[4:], Y_IRIS[4:])
     for W_weighted, W_dropped in zip(weighted.coefs_, dropped.coefs_):
         np.testing.assert_array_equal(W_weighted, W_dropped)
@@ -125,8 +145,9 @@ def test_warm_start_continues_the_optimizer_state(solver):
 
 
 def test_lbfgs_records_the_loss_curve_and_prints_it(capsys):
-    clf = MLPScratchClassifier(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=15,
-                               verbose=True, random_state=0)
+    clf = MLPScratchClassifier(
+        hidden_layer_sizes=(5,), solver="lbfgs", max_iter=15, verbose=True, random_state=0
+    )
     _fit_quietly(clf, X_SCALED, Y_IRIS)
     assert len(clf.loss_curve_) == clf.n_iter_ == 15
     assert clf.loss_curve_[-1] == pytest.approx(clf.loss_)
@@ -136,12 +157,31 @@ def test_lbfgs_records_the_loss_curve_and_prints_it(capsys):
 # ------------------------------------------------------------------------ divergence
 
 
-@pytest.mark.parametrize("X, params", [
-    (X_IRIS, dict(solver="sgd", learning_rate_init=10.0, activation="identity",
-                  loss="squared_error", output_activation="identity")),
-    (X_IRIS * 1e6, dict(solver="sgd", activation="identity", loss="squared_error",
-                        output_activation="identity")),
-], ids=["learning_rate_init=10", "features*1e6"])
+@pytest.mark.parametrize(
+    "X, params",
+    [
+        (
+            X_IRIS,
+            dict(
+                solver="sgd",
+                learning_rate_init=10.0,
+                activation="identity",
+                loss="squared_error",
+                output_activation="identity",
+            ),
+        ),
+        (
+            X_IRIS * 1e6,
+            dict(
+                solver="sgd",
+                activation="identity",
+                loss="squared_error",
+                output_activation="identity",
+            ),
+        ),
+    ],
+    ids=["learning_rate_init=10", "features*1e6"],
+)
 def test_divergence_stops_restores_finite_weights_and_says_what_to_do(X, params):
     clf = MLPScratchClassifier(hidden_layer_sizes=(5,), max_iter=50, random_state=0, **params)
     with warnings.catch_warnings(record=True) as caught:
@@ -159,8 +199,13 @@ def test_divergence_stops_restores_finite_weights_and_says_what_to_do(X, params)
 
 
 def test_exploding_loss_warns_once_even_while_finite():
-    clf = MLPScratchClassifier(hidden_layer_sizes=(100,), solver="sgd", learning_rate_init=10.0,
-                               max_iter=30, random_state=0)
+    clf = MLPScratchClassifier(
+        hidden_layer_sizes=(100,),
+        solver="sgd",
+        learning_rate_init=10.0,
+        max_iter=30,
+        random_state=0,
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         clf.fit(X_IRIS, Y_IRIS)
@@ -171,9 +216,16 @@ def test_exploding_loss_warns_once_even_while_finite():
 
 
 def test_divergence_keeps_a_model_usable_for_warm_start():
-    clf = MLPScratchClassifier(hidden_layer_sizes=(5,), solver="sgd", learning_rate_init=10.0,
-                               activation="identity", loss="squared_error",
-                               output_activation="identity", warm_start=True, random_state=0)
+    clf = MLPScratchClassifier(
+        hidden_layer_sizes=(5,),
+        solver="sgd",
+        learning_rate_init=10.0,
+        activation="identity",
+        loss="squared_error",
+        output_activation="identity",
+        warm_start=True,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X_IRIS, Y_IRIS)

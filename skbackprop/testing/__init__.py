@@ -78,9 +78,7 @@ def _kind_of(plugin):
         if isinstance(plugin, base):
             return kind
     bases = ", ".join(f"{base.__module__}.{base.__name__}" for base, _ in registry.KINDS.values())
-    raise TypeError(
-        f"{describe(plugin)} is not a plugin: subclass one of {bases}."
-    )
+    raise TypeError(f"{describe(plugin)} is not a plugin: subclass one of {bases}.")
 
 
 def plugin_checks(plugin):

@@ -44,8 +44,13 @@ def check_activation_gradient(activation):
     assert_shape(activation, dZ, Z.shape, "backward(Z, A, dA)")
     numerical = central_differences(lambda Z_: float(np.sum(dA * activation.forward(Z_))), Z)
     assert_close(
-        activation, dZ, numerical, "backward disagrees with central differences",
-        rtol=1e-5, atol=1e-6, at=("Z", Z),
+        activation,
+        dZ,
+        numerical,
+        "backward disagrees with central differences",
+        rtol=1e-5,
+        atol=1e-6,
+        at=("Z", Z),
     )
 
 
@@ -59,9 +64,13 @@ def check_activation_derivative_matches_backward(activation):
         return  # not elementwise (e.g. softmax): backward alone is the interface
     assert_shape(activation, slope, Z.shape, "derivative(Z, A)")
     assert_close(
-        activation, activation.backward(Z.copy(), A.copy(), dA.copy()), dA * slope,
+        activation,
+        activation.backward(Z.copy(), A.copy(), dA.copy()),
+        dA * slope,
         "backward(Z, A, dA) disagrees with dA * derivative(Z, A)",
-        rtol=1e-7, atol=1e-10, at=("Z", Z),
+        rtol=1e-7,
+        atol=1e-10,
+        at=("Z", Z),
     )
 
 
@@ -82,10 +91,24 @@ def check_activation_dtypes(activation):
         assert_dtype(activation, dZ, dtype, "backward(Z, A, dA)")
         assert_shape(activation, dZ, Z.shape, "backward(Z, A, dA)")
     (A64, dZ64), (A32, dZ32) = results[np.float64], results[np.float32]
-    assert_close(activation, A32, A64, "float32 forward disagrees with float64",
-                 rtol=1e-4, atol=1e-5, at=("Z", Z))
-    assert_close(activation, dZ32, dZ64, "float32 backward disagrees with float64",
-                 rtol=1e-3, atol=1e-4, at=("Z", Z))
+    assert_close(
+        activation,
+        A32,
+        A64,
+        "float32 forward disagrees with float64",
+        rtol=1e-4,
+        atol=1e-5,
+        at=("Z", Z),
+    )
+    assert_close(
+        activation,
+        dZ32,
+        dZ64,
+        "float32 backward disagrees with float64",
+        rtol=1e-3,
+        atol=1e-4,
+        at=("Z", Z),
+    )
 
 
 def check_activation_large_inputs_finite(activation):
@@ -107,11 +130,23 @@ def check_activation_rows_independent(activation):
     dZ = activation.backward(Z.copy(), A.copy(), dA.copy())
     A_part = activation.forward(Z[:2].copy())
     dZ_part = activation.backward(Z[:2].copy(), A_part, dA[:2].copy())
-    assert_close(activation, A_part, A[:2], "forward of the first 2 rows alone differs "
-                 "from the same rows of a 6-row batch (are you reducing over axis 0?)",
-                 rtol=1e-9, atol=1e-12)
-    assert_close(activation, dZ_part, dZ[:2], "backward of the first 2 rows alone differs "
-                 "from the same rows of a 6-row batch", rtol=1e-9, atol=1e-12)
+    assert_close(
+        activation,
+        A_part,
+        A[:2],
+        "forward of the first 2 rows alone differs "
+        "from the same rows of a 6-row batch (are you reducing over axis 0?)",
+        rtol=1e-9,
+        atol=1e-12,
+    )
+    assert_close(
+        activation,
+        dZ_part,
+        dZ[:2],
+        "backward of the first 2 rows alone differs from the same rows of a 6-row batch",
+        rtol=1e-9,
+        atol=1e-12,
+    )
 
 
 def check_activation_inputs_unchanged(activation):
@@ -122,8 +157,10 @@ def check_activation_inputs_unchanged(activation):
     if not np.array_equal(Z, Z_before):
         fail(activation, "forward modified its input Z; the network needs Z for backward.")
     if np.shares_memory(A, Z):
-        fail(activation, "forward returned a view of its input Z; return a new array "
-                         "(e.g. Z.copy()).")
+        fail(
+            activation,
+            "forward returned a view of its input Z; return a new array (e.g. Z.copy()).",
+        )
     A_before = A.copy()
     dZ = activation.backward(Z, A, dA)
     if not np.array_equal(Z, Z_before):
@@ -132,11 +169,17 @@ def check_activation_inputs_unchanged(activation):
         fail(activation, "backward modified its input A.")
     if not _overwrites_dA(activation):
         if not np.array_equal(dA, dA_before):
-            fail(activation, "backward modified its input dA; if that is intended, declare "
-                             "the class attribute backward_overwrites_dA = True.")
+            fail(
+                activation,
+                "backward modified its input dA; if that is intended, declare "
+                "the class attribute backward_overwrites_dA = True.",
+            )
         if np.shares_memory(dZ, dA):
-            fail(activation, "backward returned a view of dA; return a new array or declare "
-                             "backward_overwrites_dA = True.")
+            fail(
+                activation,
+                "backward returned a view of dA; return a new array or declare "
+                "backward_overwrites_dA = True.",
+            )
 
 
 def check_activation_pickle(activation):
@@ -144,10 +187,18 @@ def check_activation_pickle(activation):
     restored = pickle_round_trip(activation)
     Z, _ = _points()
     expected = _forward_backward(activation, np.float64)
-    for got, want, what in zip(_forward_backward(restored, np.float64), expected,
-                               ("forward", "backward")):
-        assert_close(activation, got, want, f"the unpickled activation's {what} differs",
-                     rtol=0, atol=0, at=("Z", Z))
+    for got, want, what in zip(
+        _forward_backward(restored, np.float64), expected, ("forward", "backward")
+    ):
+        assert_close(
+            activation,
+            got,
+            want,
+            f"the unpickled activation's {what} differs",
+            rtol=0,
+            atol=0,
+            at=("Z", Z),
+        )
 
 
 def check_activation_in_classifier(activation):

@@ -35,8 +35,11 @@ def check_initializer_shapes(initializer):
             assert_shape(initializer, biases, (fan_out,), f"the biases {what}")
             for array, name in ((weights, "weights"), (biases, "biases")):
                 if not np.issubdtype(np.asarray(array).dtype, np.floating):
-                    fail(initializer, f"the {name} {what} are {np.asarray(array).dtype}, "
-                                      "expected floating point.")
+                    fail(
+                        initializer,
+                        f"the {name} {what} are {np.asarray(array).dtype}, "
+                        "expected floating point.",
+                    )
                 assert_finite(initializer, array, f"the {name} {what}")
 
 
@@ -46,21 +49,32 @@ def check_initializer_reproducible(initializer):
     first = _draw(initializer, 4, 3, ReLU())
     after = np.random.get_state()
     if not all(np.array_equal(a, b) for a, b in zip(global_state[1:3], after[1:3])):
-        fail(initializer, "initialize drew from numpy's global random state; draw from its "
-                          "random_state argument so that random_state=... reproduces a fit.")
+        fail(
+            initializer,
+            "initialize drew from numpy's global random state; draw from its "
+            "random_state argument so that random_state=... reproduces a fit.",
+        )
     second = _draw(initializer, 4, 3, ReLU())
     for got, want, name in zip(second, first, ("weights", "biases")):
-        assert_close(initializer, got, want, f"the {name} differ between two draws with the "
-                     "same seed", rtol=0, atol=0)
+        assert_close(
+            initializer,
+            got,
+            want,
+            f"the {name} differ between two draws with the same seed",
+            rtol=0,
+            atol=0,
+        )
 
 
 def check_initializer_pickle(initializer):
     """A pickled and unpickled initializer draws the same weights."""
     restored = pickle_round_trip(initializer)
-    for got, want, name in zip(_draw(restored, 4, 3, ReLU()), _draw(initializer, 4, 3, ReLU()),
-                               ("weights", "biases")):
-        assert_close(initializer, got, want, f"the unpickled initializer draws other {name}",
-                     rtol=0, atol=0)
+    for got, want, name in zip(
+        _draw(restored, 4, 3, ReLU()), _draw(initializer, 4, 3, ReLU()), ("weights", "biases")
+    ):
+        assert_close(
+            initializer, got, want, f"the unpickled initializer draws other {name}", rtol=0, atol=0
+        )
 
 
 def check_initializer_in_classifier(initializer):

@@ -65,8 +65,9 @@ def check_loss_value(loss):
         for sample_weight in (None, case.sample_weight):
             value = case.loss.forward(case.Y, case.A, sample_weight)
             if np.ndim(value) != 0 or not np.isreal(value):
-                fail(loss, f"forward must return a real scalar on {case.describe()}; "
-                           f"got {value!r}.")
+                fail(
+                    loss, f"forward must return a real scalar on {case.describe()}; got {value!r}."
+                )
             assert_finite(loss, value, f"forward on {case.describe()}")
 
 
@@ -80,9 +81,13 @@ def check_loss_gradient(loss):
                 lambda A_: case.loss.forward(case.Y, A_, sample_weight), case.A
             )
             assert_close(
-                loss, dA, numerical,
+                loss,
+                dA,
+                numerical,
                 f"backward{label} disagrees with central differences on {case.describe()}",
-                rtol=1e-5, atol=1e-7, at=("A", case.A),
+                rtol=1e-5,
+                atol=1e-7,
+                at=("A", case.A),
             )
 
 
@@ -93,25 +98,46 @@ def check_loss_sample_weight(loss):
         ones = np.ones(len(Y))
         for what in ("forward", "backward"):
             method = getattr(case.loss, what)
-            assert_close(loss, method(Y, A, ones), method(Y, A, None),
-                         f"{what} with unit sample weights differs from {what} without "
-                         f"on {case.describe()}", rtol=1e-10, atol=1e-12)
-            assert_close(loss, method(Y, A, 3 * case.sample_weight),
-                         method(Y, A, case.sample_weight),
-                         f"{what} changes when all sample weights are multiplied by 3 on "
-                         f"{case.describe()}: it must be the weighted mean",
-                         rtol=1e-10, atol=1e-12)
+            assert_close(
+                loss,
+                method(Y, A, ones),
+                method(Y, A, None),
+                f"{what} with unit sample weights differs from {what} without on {case.describe()}",
+                rtol=1e-10,
+                atol=1e-12,
+            )
+            assert_close(
+                loss,
+                method(Y, A, 3 * case.sample_weight),
+                method(Y, A, case.sample_weight),
+                f"{what} changes when all sample weights are multiplied by 3 on "
+                f"{case.describe()}: it must be the weighted mean",
+                rtol=1e-10,
+                atol=1e-12,
+            )
         counts = np.array([2, 1, 0, 1, 3, 1])
         rows = np.repeat(np.arange(len(Y)), counts)
-        assert_close(loss, case.loss.forward(Y, A, counts), case.loss.forward(Y[rows], A[rows]),
-                     f"forward with integer sample weights differs from repeating the samples "
-                     f"on {case.describe()}", rtol=1e-10, atol=1e-12)
+        assert_close(
+            loss,
+            case.loss.forward(Y, A, counts),
+            case.loss.forward(Y[rows], A[rows]),
+            f"forward with integer sample weights differs from repeating the samples "
+            f"on {case.describe()}",
+            rtol=1e-10,
+            atol=1e-12,
+        )
         repeated = case.loss.backward(Y[rows], A[rows])
         summed = np.zeros_like(A)
         np.add.at(summed, rows, repeated)
-        assert_close(loss, case.loss.backward(Y, A, counts), summed,
-                     f"backward with integer sample weights differs from repeating the samples "
-                     f"on {case.describe()}", rtol=1e-8, atol=1e-12)
+        assert_close(
+            loss,
+            case.loss.backward(Y, A, counts),
+            summed,
+            f"backward with integer sample weights differs from repeating the samples "
+            f"on {case.describe()}",
+            rtol=1e-8,
+            atol=1e-12,
+        )
 
 
 class _Steeper(Activation):
@@ -135,8 +161,10 @@ def check_loss_delta(loss):
     of the same range, where a fused formula would silently be wrong.
     """
     for case in _cases(loss):
-        pairings = [(case.activation, "its output activation"),
-                    (_Steeper(case.activation), "a non-canonical output activation")]
+        pairings = [
+            (case.activation, "its output activation"),
+            (_Steeper(case.activation), "a non-canonical output activation"),
+        ]
         canonical = getattr(case.loss, "canonical_activation", None)
         if canonical is not None and type(case.activation) is not canonical:
             pairings.append((canonical(), "its canonical activation"))
@@ -149,10 +177,14 @@ def check_loss_delta(loss):
                 )
                 assert_shape(loss, delta, case.Z.shape, "delta(Y, Z, A, activation)")
                 assert_close(
-                    loss, delta, chain_rule,
+                    loss,
+                    delta,
+                    chain_rule,
                     f"delta{label} with {which} {describe(activation)} disagrees with "
                     f"activation.backward(Z, A, loss.backward(Y, A)) on {case.describe()}",
-                    rtol=1e-6, atol=1e-9, at=("Z", case.Z),
+                    rtol=1e-6,
+                    atol=1e-9,
+                    at=("Z", case.Z),
                 )
 
 
@@ -160,8 +192,9 @@ def check_loss_dtypes(loss):
     """float32 targets and outputs give float32 gradients and output errors."""
     for case in _cases(loss, np.float32):
         weight = case.sample_weight
-        assert_finite(loss, case.loss.forward(case.Y, case.A, weight),
-                      f"forward on float32 {case.describe()}")
+        assert_finite(
+            loss, case.loss.forward(case.Y, case.A, weight), f"forward on float32 {case.describe()}"
+        )
         dA = case.loss.backward(case.Y, case.A, weight)
         assert_dtype(loss, dA, np.float32, f"backward(Y, A) on {case.describe()}")
         delta = case.loss.delta(case.Y, case.Z, case.A, case.activation, weight)
@@ -176,8 +209,9 @@ def check_loss_inputs_unchanged(loss):
         calls = {
             "forward": lambda: case.loss.forward(case.Y, case.A, case.sample_weight),
             "backward": lambda: case.loss.backward(case.Y, case.A, case.sample_weight),
-            "delta": lambda: case.loss.delta(case.Y, case.Z, case.A, case.activation,
-                                             case.sample_weight),
+            "delta": lambda: case.loss.delta(
+                case.Y, case.Z, case.A, case.activation, case.sample_weight
+            ),
         }
         for method, call in calls.items():
             result = call()
@@ -185,8 +219,7 @@ def check_loss_inputs_unchanged(loss):
                 if not np.array_equal(array, before[name]):
                     fail(loss, f"{method} modified its input {name} on {case.describe()}.")
                 if method != "forward" and np.shares_memory(result, array):
-                    fail(loss, f"{method} returned a view of its input {name}; return a new "
-                               "array.")
+                    fail(loss, f"{method} returned a view of its input {name}; return a new array.")
 
 
 def check_loss_pickle(loss):
@@ -195,9 +228,12 @@ def check_loss_pickle(loss):
     for case, restored_case in zip(_cases(loss), _cases(restored)):
         for what in ("forward", "backward"):
             assert_close(
-                loss, getattr(restored_case.loss, what)(case.Y, case.A, case.sample_weight),
+                loss,
+                getattr(restored_case.loss, what)(case.Y, case.A, case.sample_weight),
                 getattr(case.loss, what)(case.Y, case.A, case.sample_weight),
-                f"the unpickled loss's {what} differs on {case.describe()}", rtol=0, atol=0,
+                f"the unpickled loss's {what} differs on {case.describe()}",
+                rtol=0,
+                atol=0,
             )
 
 

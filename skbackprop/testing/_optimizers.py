@@ -28,8 +28,9 @@ class _Quadratic:
         rng = np.random.RandomState(SEED)
         self.curvature = rng.uniform(0.5, 2.0, n_params)
         self.target = rng.normal(size=n_params)
-        self.start = self.target + rng.choice([-1.0, 1.0], n_params) * rng.uniform(0.5, 1.0,
-                                                                                   n_params)
+        self.start = self.target + rng.choice([-1.0, 1.0], n_params) * rng.uniform(
+            0.5, 1.0, n_params
+        )
 
     def value(self, params):
         return 0.5 * float(np.sum(self.curvature * (params - self.target) ** 2))
@@ -52,11 +53,15 @@ def _optimize(optimizer, params, quadratic, n_steps=_N_STEPS):
     def callback(intermediate_result):
         calls.append(intermediate_result)
 
-    result = optimizer.minimize(quadratic.value_and_gradient, params, n_steps, 1e-10,
-                                callback=callback)
+    result = optimizer.minimize(
+        quadratic.value_and_gradient, params, n_steps, 1e-10, callback=callback
+    )
     if not calls:
-        fail(optimizer, "minimize never called its callback; call it after every iteration "
-                        "(the estimator records loss_curve_ through it).")
+        fail(
+            optimizer,
+            "minimize never called its callback; call it after every iteration "
+            "(the estimator records loss_curve_ through it).",
+        )
     return result
 
 
@@ -81,19 +86,30 @@ def check_optimizer_descends(optimizer):
         assert_dtype(optimizer, params, dtype, "the parameters after optimizing")
         assert_finite(optimizer, params, f"the {np.dtype(dtype)} parameters after optimizing")
         end = quadratic.value(params)
-        what = (f"{_N_STEPS} steps of learning rate {_LEARNING_RATE}"
-                if result is None else f"minimize with max_iter={_N_STEPS}")
+        what = (
+            f"{_N_STEPS} steps of learning rate {_LEARNING_RATE}"
+            if result is None
+            else f"minimize with max_iter={_N_STEPS}"
+        )
         # Lenient on speed (Adagrad-like methods are slow), strict on direction.
         if not end < 0.9 * start:
-            fail(optimizer, f"{what} on a {np.dtype(dtype)} quadratic took its value from "
-                            f"{start:.4g} to {end:.4g}; expected a decrease of at least 10% "
-                            "(is the step's sign right, and are params updated in place?).")
+            fail(
+                optimizer,
+                f"{what} on a {np.dtype(dtype)} quadratic took its value from "
+                f"{start:.4g} to {end:.4g}; expected a decrease of at least 10% "
+                "(is the step's sign right, and are params updated in place?).",
+            )
         if result is not None:
-            missing = [name for name in ("fun", "nit", "success", "status", "message")
-                       if not hasattr(result, name)]
+            missing = [
+                name
+                for name in ("fun", "nit", "success", "status", "message")
+                if not hasattr(result, name)
+            ]
             if missing:
-                fail(optimizer, f"minimize must return a scipy OptimizeResult-like object; "
-                                f"it lacks {missing}.")
+                fail(
+                    optimizer,
+                    f"minimize must return a scipy OptimizeResult-like object; it lacks {missing}.",
+                )
 
 
 def _arrays_in(value, path, seen):
@@ -125,8 +141,11 @@ def check_optimizer_keeps_no_reference(optimizer):
     _optimize(fresh, params, quadratic, n_steps=5)
     for path, array in _arrays_in(fresh, "optimizer", set()):
         if np.shares_memory(array, params):
-            fail(optimizer, f"{path} holds a reference to the parameter vector; keep only "
-                            "state arrays of your own (params arrive with every step).")
+            fail(
+                optimizer,
+                f"{path} holds a reference to the parameter vector; keep only "
+                "state arrays of your own (params arrive with every step).",
+            )
 
 
 def check_optimizer_state_survives_pickle(optimizer):
@@ -138,8 +157,14 @@ def check_optimizer_state_survives_pickle(optimizer):
         other = params.copy()
         _optimize(fresh, params, quadratic, n_steps=20)
         _optimize(restored, other, quadratic, n_steps=20)
-        assert_close(optimizer, other, params, "the unpickled optimizer's minimize ended "
-                     "elsewhere", rtol=0, atol=0)
+        assert_close(
+            optimizer,
+            other,
+            params,
+            "the unpickled optimizer's minimize ended elsewhere",
+            rtol=0,
+            atol=0,
+        )
         return
     _optimize(fresh, params, quadratic, n_steps=5)
     try:
@@ -148,13 +173,22 @@ def check_optimizer_state_survives_pickle(optimizer):
         fail(optimizer, f"pickling an optimizer with state failed: {type(exc).__name__}: {exc}")
     other = params.copy()
     if not restored.is_initialized_for(other):
-        fail(optimizer, "is_initialized_for(params) is False after unpickling: its state was "
-                        "lost, and warm_start would start over.")
+        fail(
+            optimizer,
+            "is_initialized_for(params) is False after unpickling: its state was "
+            "lost, and warm_start would start over.",
+        )
     _optimize(fresh, params, quadratic, n_steps=5)
     _optimize(restored, other, quadratic, n_steps=5)
-    assert_close(optimizer, other, params, "after unpickling mid-run, 5 more steps ended "
-                 "elsewhere than without pickling (is all the state in attributes?)",
-                 rtol=0, atol=0)
+    assert_close(
+        optimizer,
+        other,
+        params,
+        "after unpickling mid-run, 5 more steps ended "
+        "elsewhere than without pickling (is all the state in attributes?)",
+        rtol=0,
+        atol=0,
+    )
 
 
 def check_optimizer_in_classifier(optimizer):

@@ -22,8 +22,7 @@ def _rates(schedule, n_epochs=_N_EPOCHS, n_samples=50, plateau_at=(3, 6)):
         if epoch in plateau_at:
             stop = schedule.plateau()
             if not isinstance(stop, (bool, np.bool_)):
-                fail(schedule, f"plateau() must return True (stop) or False (go on); "
-                               f"got {stop!r}.")
+                fail(schedule, f"plateau() must return True (stop) or False (go on); got {stop!r}.")
             if not isinstance(schedule.describe_plateau(), str):
                 fail(schedule, "describe_plateau() must return a string.")
         rates.append(schedule.learning_rate_)
@@ -35,12 +34,18 @@ def check_schedule_rates(schedule):
     fresh = clone(schedule)
     fresh.start(_INITIAL_RATE, max_epochs=_N_EPOCHS)
     if getattr(fresh, "learning_rate_", None) != _INITIAL_RATE:
-        fail(schedule, f"after start({_INITIAL_RATE}, max_epochs={_N_EPOCHS}) learning_rate_ is "
-                       f"{getattr(fresh, 'learning_rate_', None)!r}, expected {_INITIAL_RATE}.")
+        fail(
+            schedule,
+            f"after start({_INITIAL_RATE}, max_epochs={_N_EPOCHS}) learning_rate_ is "
+            f"{getattr(fresh, 'learning_rate_', None)!r}, expected {_INITIAL_RATE}.",
+        )
     rates = _rates(fresh)
     if not (np.all(np.isfinite(rates)) and np.all(rates >= 0)):
-        fail(schedule, f"the learning rates over {_N_EPOCHS} epochs must be finite and non-negative; got "
-                       f"{rates.tolist()}.")
+        fail(
+            schedule,
+            f"the learning rates over {_N_EPOCHS} epochs must be finite and non-negative; got "
+            f"{rates.tolist()}.",
+        )
 
 
 def check_schedule_restart(schedule):
@@ -49,8 +54,14 @@ def check_schedule_restart(schedule):
     fresh.start(_INITIAL_RATE, max_epochs=_N_EPOCHS)
     first = _rates(fresh)
     fresh.start(_INITIAL_RATE, max_epochs=_N_EPOCHS)
-    assert_close(schedule, _rates(fresh), first, "the rates after a second start() differ "
-                 "from the first run: reset all state in start()", rtol=0, atol=0)
+    assert_close(
+        schedule,
+        _rates(fresh),
+        first,
+        "the rates after a second start() differ from the first run: reset all state in start()",
+        rtol=0,
+        atol=0,
+    )
 
 
 def check_schedule_pickle(schedule):
@@ -62,8 +73,14 @@ def check_schedule_pickle(schedule):
         restored = pickle.loads(pickle.dumps(fresh))
     except Exception as exc:
         fail(schedule, f"pickling a started schedule failed: {type(exc).__name__}: {exc}")
-    assert_close(schedule, _rates(restored), _rates(fresh), "after unpickling mid-run the "
-                 "rates differ (is all the state in attributes?)", rtol=0, atol=0)
+    assert_close(
+        schedule,
+        _rates(restored),
+        _rates(fresh),
+        "after unpickling mid-run the rates differ (is all the state in attributes?)",
+        rtol=0,
+        atol=0,
+    )
 
 
 def check_schedule_in_classifier(schedule):

@@ -24,8 +24,11 @@ def test_entry_point_names_are_listed():
 def test_estimator_accepts_the_entry_point_names():
     X, y = make_classification(n_samples=200, random_state=0)
     clf = MLPScratchClassifier(
-        hidden_layer_sizes=(16,), activation="example_swish", loss="example_focal",
-        max_iter=200, random_state=0,
+        hidden_layer_sizes=(16,),
+        activation="example_swish",
+        loss="example_focal",
+        max_iter=200,
+        random_state=0,
     ).fit(X, y)
     assert isinstance(clf.activation_, Swish)
     assert isinstance(clf.loss_function_, BinaryFocalLoss)
@@ -39,5 +42,6 @@ def test_focal_loss_with_gamma_zero_is_the_binary_cross_entropy():
     weights = rng.uniform(0.5, 2.0, size=8)
     focal, bce = BinaryFocalLoss(gamma=0.0), BinaryCrossEntropy()
     assert focal.forward(Y, A, weights) == pytest.approx(bce.forward(Y, A, weights), rel=1e-12)
-    np.testing.assert_allclose(focal.backward(Y, A, weights), bce.backward(Y, A, weights),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        focal.backward(Y, A, weights), bce.backward(Y, A, weights), rtol=1e-12
+    )
