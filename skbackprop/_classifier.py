@@ -611,10 +611,12 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def predict_proba(self, X):
         """Probability estimates.
 
-        Probabilities are kept strictly inside (0, 1), so that
-        :meth:`predict_log_proba` is finite. Multiclass outputs that are not a
-        softmax (e.g. sigmoid units trained with squared error) are clipped at
-        zero and normalised to sum to one, as one-vs-rest classifiers do.
+        Probabilities are never exactly 0, so :meth:`predict_log_proba` is
+        finite; binary and multilabel ones are also never exactly 1 (a
+        confident multiclass winner may round to 1.0). Multiclass outputs that
+        are not a softmax (e.g. sigmoid units trained with squared error) are
+        clipped at zero and normalised to sum to one, as one-vs-rest
+        classifiers do.
 
         Parameters
         ----------
