@@ -18,7 +18,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from . import MLPScratchClassifier, __version__
+from . import MLPScratchClassifier, __version__, load, save
 
 
 def main():
@@ -45,13 +45,17 @@ def main():
         models[cls] = model
 
     model = models[MLPScratchClassifier]
+    expected = model.predict_proba(X_test)
     with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "model.joblib"
-        joblib.dump(model, path)
-        reloaded = joblib.load(path)
-    same = np.array_equal(reloaded.predict_proba(X_test), model.predict_proba(X_test))
-    print(f"\njoblib round trip: predictions identical = {same}")
-    return 0 if same else 1
+        joblib.dump(model, Path(directory) / "model.joblib")
+        from_joblib = joblib.load(Path(directory) / "model.joblib")
+        save(model, Path(directory) / "model.skbp")
+        from_safe_file = load(Path(directory) / "model.skbp")
+    same_joblib = np.array_equal(from_joblib.predict_proba(X_test), expected)
+    same_safe = np.array_equal(from_safe_file.predict_proba(X_test), expected)
+    print(f"\njoblib round trip: predictions identical = {same_joblib}")
+    print(f"skbackprop.save/load (no pickle) round trip: predictions identical = {same_safe}")
+    return 0 if same_joblib and same_safe else 1
 
 
 if __name__ == "__main__":
