@@ -383,6 +383,7 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         random_state = check_random_state(self.random_state)
 
+        previous_optimizer = None if first_pass else type(self.optimizer_)
         self._resolve_plugins(first_pass, incremental)
         layer_sizes = (X.shape[1], *hidden_layer_sizes, Y.shape[1])
         if first_pass:
@@ -395,6 +396,13 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         self.network_.hidden_activation = self.activation_
         self.network_.output_activation = self.output_activation_
+        params = self.network_.params
+        carried_state = type(self.optimizer_) is previous_optimizer
+        if self.optimizer_.stochastic and not (
+            carried_state and self.optimizer_.is_initialized_for(params)
+        ):
+            # A first fit, or a solver changed since the last one: fresh state.
+            self.optimizer_.initialize(params)
 
         stochastic = self.optimizer_.stochastic
         # Class weights from all the data of this call; they weight the training
@@ -519,8 +527,6 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self._no_improvement_count = 0
         self._best_params = None
         self._class_counts = np.zeros(len(self.classes_))  # for "balanced" in partial_fit
-        if self.optimizer_.stochastic:
-            self.optimizer_.initialize(self.network_.params)
 
     def _prepare_monitoring(self, validation, early_stopping):
         """Start the validation curves the first time a validation set shows up.

@@ -39,7 +39,21 @@ class Optimizer(Plugin):
         """
 
     def is_initialized_for(self, params):
-        """Whether the state was allocated for a vector of this shape and dtype."""
+        """Whether the state was allocated for a vector of this shape and dtype.
+
+        ``warm_start`` and ``partial_fit`` keep the state of an optimizer of
+        the same class as the previous fit's, and call :meth:`initialize` when
+        this is False. The default trusts the carried state; the built-ins also
+        check its shape and dtype.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+
+        Returns
+        -------
+        initialized : bool
+        """
         return True
 
     def step(self, params, grad, learning_rate):

@@ -144,6 +144,25 @@ def test_warm_start_continues_the_optimizer_state(solver):
     np.testing.assert_allclose(warm.network_.params, two_epochs.network_.params, rtol=1e-12)
 
 
+@pytest.mark.parametrize(
+    "first, then", [("lbfgs", "adam"), ("lbfgs", "sgd"), ("sgd", "adam"), ("adam", "sgd")]
+)
+@pytest.mark.parametrize("method", ["warm_start", "partial_fit"])
+def test_changing_solver_between_fits_starts_fresh_optimizer_state(first, then, method):
+    params = dict(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    clf = _fit_quietly(MLPScratchClassifier(solver=first, **params), X_SCALED, Y_IRIS)
+    before = clf.network_.params.copy()
+    clf.set_params(solver=then, warm_start=method == "warm_start")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if method == "warm_start":
+            clf.fit(X_SCALED, Y_IRIS)
+        else:
+            clf.partial_fit(X_SCALED, Y_IRIS)
+    assert type(clf.optimizer_).__name__.lower() == then
+    assert not np.array_equal(clf.network_.params, before)  # continued from the old weights
+
+
 def test_lbfgs_records_the_loss_curve_and_prints_it(capsys):
     clf = MLPScratchClassifier(
         hidden_layer_sizes=(5,), solver="lbfgs", max_iter=15, verbose=True, random_state=0
