@@ -20,6 +20,7 @@ from sklearn.preprocessing import (
 )
 
 from . import registry
+from ._rollback import CALLBACK_ATTRIBUTES
 from .network import Network
 
 __all__ = [
@@ -112,7 +113,9 @@ class Encoder:
     def _object(self, obj, type_name, where, **extra):
         """Constructor parameters and remaining attributes of an estimator-like object."""
         parameters = obj.get_params(deep=False)
-        state = {k: v for k, v in vars(obj).items() if k not in parameters}
+        # Callbacks set with set_callbacks are run-time objects, not model state.
+        skipped = CALLBACK_ATTRIBUTES.union(parameters)
+        state = {k: v for k, v in vars(obj).items() if k not in skipped}
         return {
             "type": type_name,
             **extra,

@@ -3,12 +3,12 @@
 import contextlib
 import copy
 
-__all__ = ["unchanged_on_error"]
+__all__ = ["CALLBACK_ATTRIBUTES", "unchanged_on_error"]
 
 # scikit-learn's callback machinery: the user's callback objects and the live
 # callback context, which must stay the very same objects (teardown runs after
 # the restore, from @with_callbacks).
-_CALLBACK_ATTRIBUTES = frozenset(
+CALLBACK_ATTRIBUTES = frozenset(
     {"_skl_callbacks", "_skl_callbacks_to_teardown", "_callback_fit_ctx", "_parent_callback_ctx"}
 )
 
@@ -30,7 +30,7 @@ def unchanged_on_error(estimator):
     ----------
     estimator : BaseEstimator
     """
-    untouched = _CALLBACK_ATTRIBUTES.union(estimator.get_params(deep=False))
+    untouched = CALLBACK_ATTRIBUTES.union(estimator.get_params(deep=False))
     saved = copy.deepcopy({k: v for k, v in vars(estimator).items() if k not in untouched})
     try:
         yield

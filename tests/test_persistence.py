@@ -202,6 +202,19 @@ def test_pipeline_with_an_unsupported_step_is_refused_naming_the_step(tmp_path):
     assert list(tmp_path.iterdir()) == []  # no partial file, no temporary file
 
 
+def test_model_with_callbacks_saves_without_them(tmp_path):
+    from sklearn.callback import ProgressBar
+
+    clf = tiny().set_callbacks(ProgressBar())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, Y_MULTICLASS)
+    save(clf, tmp_path / "model.skbp")
+    loaded = load(tmp_path / "model.skbp")
+    assert_predicts_identically(loaded, clf, X)
+    assert not hasattr(loaded, "_skl_callbacks")
+
+
 def test_failed_save_leaves_an_existing_file_untouched(tmp_path):
     path = tmp_path / "model.skbp"
     good = tiny().fit(X, Y_MULTICLASS)
