@@ -95,8 +95,7 @@ def _run_epoch(est, X, Y, sample_weight, order, scratch):
     """
     network, loss, optimizer = est.network_, est.loss_function_, est.optimizer_
     learning_rate = est.learning_rate_schedule_.learning_rate_
-    n_samples = X.shape[0]
-    accumulated_loss, first_loss = 0.0, None
+    accumulated_loss, first_loss, n_used = 0.0, None, 0
     for batch in scratch.batches:
         rows = batch if order is None else order[batch]
         batch_weight = None if sample_weight is None else sample_weight[rows]
@@ -116,7 +115,10 @@ def _run_epoch(est, X, Y, sample_weight, order, scratch):
             first_loss = batch_loss
         optimizer.step(network.params, grad, learning_rate)
         accumulated_loss += batch_loss * (batch.stop - batch.start)
-    return accumulated_loss / n_samples, first_loss
+        n_used += batch.stop - batch.start
+    # Skipped zero-weight batches are left out of the mean (some batch always
+    # counts: check_sample_weight refuses all-zero weights).
+    return accumulated_loss / n_used, first_loss
 
 
 def fit_stochastic(est, X, Y, sample_weight, validation, random_state, incremental, tasks):

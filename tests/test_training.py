@@ -130,6 +130,8 @@ def test_minibatch_of_zero_weight_is_skipped_not_a_crash():
     dropped = _fit_quietly(MLPScratchClassifier(**params), X_SCALED[4:], Y_IRIS[4:])
     for W_weighted, W_dropped in zip(weighted.coefs_, dropped.coefs_):
         np.testing.assert_array_equal(W_weighted, W_dropped)
+    # The skipped batch does not count in the epoch's mean loss either.
+    assert weighted.loss_curve_ == pytest.approx(dropped.loss_curve_, rel=1e-12)
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
