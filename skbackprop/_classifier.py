@@ -21,6 +21,7 @@ from ._validation import (
     check_sample_weight,
     resolve_class_weight,
 )
+from .activations import Softmax
 from .exceptions import warn_if_version_differs
 from .network import Network
 
@@ -393,6 +394,12 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"warm_start/partial_fit needs the same layer sizes as the previous fit, "
                 f"{self.network_.layer_sizes}; got {layer_sizes}. Set warm_start=False to "
                 "start afresh."
+            )
+        if Y.shape[1] == 1 and isinstance(self.output_activation_, Softmax):
+            raise ValueError(
+                "output_activation='softmax' needs one output unit per class, but binary "
+                "targets have a single output unit (a softmax over it is always 1). Use "
+                "output_activation='auto' or 'logistic'."
             )
         self.network_.hidden_activation = self.activation_
         self.network_.output_activation = self.output_activation_

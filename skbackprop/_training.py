@@ -80,7 +80,8 @@ class _MinibatchScratch:
     def __init__(self, network, X, Y, batch_size):
         n_samples = X.shape[0]
         self.workspace = network.workspace(batch_size)
-        self.X = np.empty((batch_size, X.shape[1]), X.dtype)
+        # Sparse X is gathered by its own row indexing: no dense buffer.
+        self.X = np.empty((batch_size, X.shape[1]), X.dtype) if isinstance(X, np.ndarray) else None
         self.Y = np.empty((batch_size, Y.shape[1]), Y.dtype)
         self.batches = [
             slice(start, min(start + batch_size, n_samples))

@@ -291,3 +291,9 @@ def test_clone_keeps_plugin_parameters():
     assert copy.activation is not clf.activation
     assert copy.activation.negative_slope == 0.3
     assert clf.get_params()["activation__negative_slope"] == 0.3
+
+
+def test_softmax_output_on_a_binary_target_is_refused():
+    X, y = make_classification(n_samples=30, random_state=0)
+    with pytest.raises(ValueError, match="output_activation='softmax' needs one output unit"):
+        MLPScratchClassifier(output_activation="softmax", max_iter=2).fit(X, y)
