@@ -144,8 +144,9 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ``sample_weight`` as scikit-learn's linear models do. ``"balanced"``
         uses ``Σw / (n_classes · Σ_{y=c} w)``; in ``partial_fit`` it counts
         every sample seen so far. For multilabel targets each label is
-        weighted on its own (``"balanced"`` or one dict per label). The
-        validation score and loss are not class-weighted.
+        weighted on its own (``"balanced"`` or one dict per label), each
+        ``partial_fit`` chunk balanced on its own. The validation score and
+        loss are class-weighted alike.
     early_stopping_metric : {"score", "loss"}, default="score"
         What early stopping watches on the validation set: ``"score"``
         (accuracy, as scikit-learn) or ``"loss"``.
@@ -185,7 +186,10 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Validation loss (without the L2 penalty) after each epoch, whenever a
         validation set exists.
     best_validation_score_ : float or None
-        Best validation accuracy, whenever a validation set exists.
+        Best validation accuracy seen, whenever a validation set exists. With
+        early stopping on ``"score"``, the restored weights are those of the
+        best epoch by accuracy, ties within ``tol`` going to the lower
+        validation loss, so their accuracy may sit up to ``tol`` below this.
     best_validation_loss_ : float or None
         Lowest validation loss, whenever a validation set exists.
     t_ : int

@@ -127,8 +127,9 @@ def hold_out(est, X, y, Y, sample_weight, random_state):
     n_val = max(2, math.ceil(est.validation_fraction * n_samples))
     if n_samples - n_val < 2:
         warnings.warn(
-            f"early_stopping needs at least 4 samples to hold out a validation set of 2; "
-            f"got {n_samples}. Training on all of them without early stopping.",
+            f"early_stopping cannot hold out validation_fraction={est.validation_fraction} "
+            f"of {n_samples} samples ({n_val} for validation, at least 2) and keep 2 for "
+            "training. Training on all of them without early stopping.",
             UserWarning,
             stacklevel=6,  # hold_out < _validation_set < _fit < fit < with_callbacks < user
         )

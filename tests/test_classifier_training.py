@@ -227,7 +227,7 @@ def test_invalid_early_stopping_metric_raises_a_clear_error():
 
 def test_early_stopping_on_tiny_data_trains_on_everything_with_a_warning():
     clf = _clf(early_stopping=True, max_iter=2)
-    with pytest.warns(UserWarning, match="early_stopping needs at least 4 samples"):
+    with pytest.warns(UserWarning, match="early_stopping cannot hold out validation_fraction"):
         _fit(clf, X_IRIS[[0, 1, 50]], Y_IRIS[[0, 1, 50]])
     assert clf.validation_scores_ is None
 
