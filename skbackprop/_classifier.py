@@ -51,6 +51,19 @@ def _carry_state(previous, fresh):
     return fresh
 
 
+def _assign_layers(views, values, name):
+    """Copy per-layer arrays into the network's views (assigning ``coefs_`` as in sklearn)."""
+    shapes = [view.shape for view in views]
+    values = list(values)
+    if [np.shape(value) for value in values] != shapes:
+        raise ValueError(
+            f"{name} must be a list of arrays of shapes {shapes}, as the fitted network has; "
+            f"got shapes {[np.shape(value) for value in values]}."
+        )
+    for view, value in zip(views, values):
+        view[...] = value
+
+
 class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Multilayer perceptron classifier trained by a plain-numpy backpropagation core.
 
@@ -575,10 +588,18 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """Weight matrices of the layers, views into ``network_.params``."""
         return self.network_.weights
 
+    @coefs_.setter
+    def coefs_(self, values):
+        _assign_layers(self.network_.weights, values, "coefs_")
+
     @property
     def intercepts_(self):
         """Bias vectors of the layers, views into ``network_.params``."""
         return self.network_.biases
+
+    @intercepts_.setter
+    def intercepts_(self, values):
+        _assign_layers(self.network_.biases, values, "intercepts_")
 
     def __getstate__(self):
         # Stamp pickles with our version, as scikit-learn does with its own.

@@ -297,3 +297,13 @@ def test_softmax_output_on_a_binary_target_is_refused():
     X, y = make_classification(n_samples=30, random_state=0)
     with pytest.raises(ValueError, match="output_activation='softmax' needs one output unit"):
         MLPScratchClassifier(output_activation="softmax", max_iter=2).fit(X, y)
+
+
+def test_coefs_and_intercepts_can_be_assigned_as_in_sklearn():
+    X, y = make_classification(n_samples=40, random_state=0)
+    clf = MLPScratchClassifier(hidden_layer_sizes=(3,), max_iter=2).fit(X, y)
+    clf.coefs_ = [np.zeros((20, 3)), np.zeros((3, 1))]
+    clf.intercepts_ = [np.zeros(3), np.ones(1)]
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], 1 / (1 + np.exp(-1)))
+    with pytest.raises(ValueError, match=r"coefs_ must be a list of arrays of shapes"):
+        clf.coefs_ = [np.zeros((20, 4)), np.zeros((4, 1))]
