@@ -34,8 +34,8 @@ def _partial_fit_is_available(est):
     if isinstance(solver, str):
         try:
             solver = registry.get("optimizer", solver)
-        except ValueError:
-            return False
+        except ValueError as exc:  # AttributeError keeps hasattr(est, "partial_fit") working
+            raise AttributeError(f"partial_fit is not available: invalid solver. {exc}") from None
     if not getattr(solver, "stochastic", False):
         raise AttributeError(
             f"partial_fit is only available for stochastic optimizers; solver={est.solver!r} "

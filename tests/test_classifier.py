@@ -307,3 +307,12 @@ def test_coefs_and_intercepts_can_be_assigned_as_in_sklearn():
     np.testing.assert_allclose(clf.predict_proba(X)[:, 1], 1 / (1 + np.exp(-1)))
     with pytest.raises(ValueError, match=r"coefs_ must be a list of arrays of shapes"):
         clf.coefs_ = [np.zeros((20, 4)), np.zeros((4, 1))]
+
+
+def test_partial_fit_with_a_misspelt_solver_names_the_typo():
+    clf = MLPScratchClassifier(solver="adma")
+    assert not hasattr(clf, "partial_fit")
+    with pytest.raises(AttributeError) as info:
+        clf.partial_fit(np.ones((4, 2)), [0, 1, 0, 1], classes=[0, 1])
+    # scikit-learn's available_if shows our reason as the cause in the traceback.
+    assert "Did you mean 'adam'" in str(info.value.__cause__)
