@@ -24,13 +24,20 @@ GEMM
     recurrence) with the same shapes, dtype and BLAS, into preallocated arrays:
     the floor that any numpy implementation of the same maths must pay. Timed
     once per repeat, between the fits.
+opt
+    skbackprop's optimizer steps alone for one epoch (as many ``step`` calls as
+    minibatches, on a parameter vector of the network's size): the elementwise
+    work that comes on top of the GEMMs whatever the forward and backward passes
+    do. ``skb/(GEMM+opt)`` is what is left for everything else.
 spread
     ``max / min - 1`` of the repeated longer fits (the larger of the two
     libraries): above ~20% the machine was busy and the row deserves a re-run.
 accuracy
     On a held-out split, after the timed ``fit``.
 predict
-    ``predict_proba`` on 10,000 rows with a fitted model.
+    ``predict_proba`` on 10,000 rows with a fitted model, and the matrix
+    products alone of that forward pass: no implementation of the same maths
+    in the same precision is faster than them.
 memory
     Peak resident memory (RSS) of ``fit`` in a fresh child process, above the
     resident memory once the data are loaded (``VmHWM`` from ``/proc``).
@@ -171,6 +178,31 @@ def gemm_epoch_seconds(layer_sizes, n_samples, batch_size, dtype, repeats=1):
     return float(np.median(times))
 
 
+def optimizer_epoch_seconds(optimizer, n_params, n_batches, dtype, repeats=3):
+    """Time of ``n_batches`` optimizer steps on a vector of ``n_params`` parameters.
+
+    ``step`` may use the gradient as scratch space, so each step gets a fresh
+    copy of it; the time of those copies is measured apart and taken off.
+    """
+    rng = np.random.default_rng(0)
+    params = rng.standard_normal(n_params).astype(dtype)
+    gradient = (1e-2 * rng.standard_normal(n_params)).astype(dtype)
+    scratch = np.empty_like(gradient)
+    optimizer.initialize(params)
+    with_steps, copies_only = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(n_batches):
+            np.copyto(scratch, gradient)
+            optimizer.step(params, scratch, 1e-3)
+        with_steps.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        for _ in range(n_batches):
+            np.copyto(scratch, gradient)
+        copies_only.append(time.perf_counter() - start)
+    return max(float(np.median(with_steps) - np.median(copies_only)), 0.0)
+
+
 def measure_row(row, data):
     name, key, hidden, solver, dtype, extra, repeats = row
     X_train, X_test, y_train, y_test = data
@@ -193,6 +225,12 @@ def measure_row(row, data):
             models[library] = model
         gemm.append(gemm_epoch_seconds(layer_sizes, n_samples, batch, dtype))
     result = {"workload": name, "solver": solver, "dtype": dtype, "gemm": float(np.median(gemm))}
+    optimizer = models["skbackprop"].optimizer_
+    if optimizer.stochastic:
+        n_params = models["skbackprop"].network_.n_params
+        n_batches = -(-n_samples // batch)
+        optimizer = type(optimizer)(**optimizer.get_params())
+        result["optimizer"] = optimizer_epoch_seconds(optimizer, n_params, n_batches, dtype)
     # How far apart the repeats of the longer fits are: a busy machine shows here.
     result["spread"] = max(max(t) / min(t) - 1 for t in fit_times.values())
     for library, model in models.items():
@@ -204,6 +242,7 @@ def measure_row(row, data):
         }
     if key in ("mnist8k", "tiny") and solver == "adam":
         result["predict"] = time_predict(models, X_test)
+        result["predict_gemm"] = predict_gemm_seconds(layer_sizes, X_test)
         result["predict_rows"] = X_test.shape[0]
     return result
 
@@ -216,6 +255,22 @@ def time_predict(models, X, repeats=7):
             model.predict_proba(X)
             times[library].append(time.perf_counter() - start)
     return {library: float(np.median(t)) for library, t in times.items()}
+
+
+def predict_gemm_seconds(layer_sizes, X, repeats=7):
+    """Time of the matrix products alone of a forward pass over ``X``, into preallocated arrays."""
+    rng = np.random.default_rng(0)
+    fans = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+    W = [rng.standard_normal(fan).astype(X.dtype) for fan in fans]
+    Z = [np.empty((X.shape[0], n_out), X.dtype) for _, n_out in fans]
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        A = X
+        for W_l, Z_l in zip(W, Z):
+            A = np.matmul(A, W_l, out=Z_l)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
 
 
 # ------------------------------------------------------------------- memory
@@ -400,6 +455,8 @@ def training_table(results):
         "skl fit s",
         "GEMM ms",
         "skb/GEMM",
+        "opt ms",
+        "skb/(GEMM+opt)",
         "skb acc",
         "skl acc",
         "spread",
@@ -419,6 +476,8 @@ def training_table(results):
                 f"{skl['fit']:.2f}",
                 f"{r['gemm'] * 1e3:.1f}",
                 _ratio(skb["epoch"], r["gemm"]),
+                f"{r['optimizer'] * 1e3:.1f}" if "optimizer" in r else "",
+                _ratio(skb["epoch"], r["gemm"] + r["optimizer"]) if "optimizer" in r else "",
                 f"{skb['accuracy']:.3f}",
                 f"{skl['accuracy']:.3f}",
                 f"{r['spread']:.0%}",
@@ -431,7 +490,7 @@ def training_table(results):
         if dtype == "float32" and reference is not None:
             ratio = _ratio(r["skbackprop"]["epoch"], reference["sklearn"]["epoch"])
             rows.append(
-                [workload, solver, "skb f32 / skl f64", "", "", ratio, "", "", "", "", "", "", ""]
+                [workload, solver, "skb f32 / skl f64", "", "", ratio, *[""] * 9]
             )
     return rst_table(header, rows)
 
@@ -449,9 +508,11 @@ def predict_table(results):
                     f"{t['skbackprop'] * 1e3:.1f}",
                     f"{t['sklearn'] * 1e3:.1f}",
                     _ratio(t["skbackprop"], t["sklearn"]),
+                    f"{r['predict_gemm'] * 1e3:.1f}",
+                    _ratio(r["predict_gemm"], t["sklearn"]),
                 ]
             )
-    header = ["workload", "dtype", "rows", "skb ms", "skl ms", "ratio"]
+    header = ["workload", "dtype", "rows", "skb ms", "skl ms", "ratio", "GEMM ms", "GEMM/skl"]
     return rst_table(header, rows)
 
 

@@ -22,4 +22,5 @@ def test_benchmark_tiny_run_prints_every_table():
         assert header in out
     for solver in ("adam", "sgd", "lbfgs"):
         assert f"tiny      {solver}" in out
-    assert "predict_proba" in out and "MiB added by fit" in out
+    assert "opt ms" in out and "skb/(GEMM+opt)" in out
+    assert "predict_proba" in out and "GEMM/skl" in out and "MiB added by fit" in out
