@@ -36,12 +36,24 @@ def _weigh(per_sample, sample_weight):
 def _mean_of_sums(costs, sample_weight):
     """Weighted mean over samples (rows) of the summed ``costs`` of each row.
 
-    Unweighted, a single dot product of the whole array: per-row sums of a few
-    columns are slow in numpy, and this runs on every minibatch.
+    Unweighted, one sum of the whole array: per-row sums of a few columns are
+    slow in numpy, and this runs on every minibatch.
     """
     if sample_weight is None:
         return float(costs.sum()) / len(costs)
     return float(np.average(costs.sum(axis=1), weights=sample_weight))
+
+
+def _mean_of_row_dots(P, Q, sample_weight):
+    """Weighted mean over samples (rows) of ``Σ_k P_ik Q_ik``.
+
+    Unweighted, one BLAS dot product of the flattened arrays, which skips both
+    the temporary ``P * Q`` and numpy's reduction machinery (whose fixed cost
+    is several microseconds per call on minibatch-sized arrays).
+    """
+    if sample_weight is None:
+        return float(np.vdot(P, Q)) / len(P)
+    return _mean_of_sums(P * Q, sample_weight)
 
 
 def _clip_probabilities(A):
@@ -161,7 +173,7 @@ class CrossEntropy(Loss):
 
     def forward(self, Y, A, sample_weight=None):
         # A is clipped away from 0, so Y log A is xlogy(Y, A) without its special cases.
-        return -_mean_of_sums(Y * np.log(_clip_probabilities(A)), sample_weight)
+        return -_mean_of_row_dots(Y, np.log(_clip_probabilities(A)), sample_weight)
 
     def backward(self, Y, A, sample_weight=None):
         return _weigh(-(Y / _clip_probabilities(A)), sample_weight)
@@ -225,7 +237,8 @@ class SquaredError(Loss):
     canonical_activation = Identity
 
     def forward(self, Y, A, sample_weight=None):
-        return 0.5 * _mean_of_sums(np.square(A - Y), sample_weight)
+        residual = A - Y
+        return 0.5 * _mean_of_row_dots(residual, residual, sample_weight)
 
     def backward(self, Y, A, sample_weight=None):
         return _weigh(A - Y, sample_weight)

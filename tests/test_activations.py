@@ -57,6 +57,33 @@ def test_softmax_rows_are_distributions_even_for_huge_inputs():
     np.testing.assert_allclose(A[1], 1 / 3)
 
 
+def _row_by_row_softmax(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("far_below", [0.0, 30.0, 80.0, 1000.0])
+@pytest.mark.parametrize("where", ["new array", "buffer", "in place"])
+def test_softmax_batch_shift_agrees_with_the_row_by_row_softmax(dtype, far_below, where):
+    # The forward pass shifts the whole batch by its largest entry; rows far
+    # below it (their exponentials would leave the normal range) must still
+    # come out exactly as a row-by-row softmax, small probabilities included.
+    Z = np.random.default_rng(0).normal(scale=4.0, size=(64, 10)).astype(dtype)
+    Z[::3] -= dtype(far_below)
+    expected = _row_by_row_softmax(Z.astype(np.float64))
+    if where == "new array":
+        A = Softmax().forward(Z)
+    elif where == "buffer":
+        A = Softmax().forward(Z, out=np.empty_like(Z))
+    else:
+        Z_copy = Z.copy()
+        A = Softmax().forward(Z_copy, out=Z_copy)
+    assert A.dtype == dtype
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(A, expected, rtol=rtol, atol=0)
+
+
 @pytest.mark.parametrize("activation", [Sigmoid(), Tanh(), Softplus(), ELU(), GELU()], ids=repr)
 def test_smooth_activations_are_finite_at_magnitude_1e4(activation):
     Z_big = np.array([[-1e4, 1e4]])
