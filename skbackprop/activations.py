@@ -285,7 +285,7 @@ class Softmax(Activation):
         return A
 
     def backward(self, Z, A, dA, out=None):
-        row_dot = np.sum(dA * A, axis=1, keepdims=True)  # Σ_k dA_k A_k, before out=dA is written
+        row_dot = _row_sums(dA * A)[:, np.newaxis]  # Σ_k dA_k A_k, before out=dA is written
         dZ = np.subtract(dA, row_dot, out=out)
         dZ *= A
         return dZ
