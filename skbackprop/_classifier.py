@@ -1,70 +1,21 @@
-"""The scikit-learn face of skbackprop: :class:`MLPScratchClassifier`."""
+"""The scikit-learn classifier of skbackprop: :class:`MLPScratchClassifier`."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.callback import CallbackSupportMixin, with_callbacks
+from sklearn.base import ClassifierMixin
+from sklearn.callback import with_callbacks
+from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 
-from . import registry
-from ._callbacks import EpochTasks
-from ._holdout import hold_out, user_validation_set
+from ._base import BaseMultilayerPerceptron, partial_fit_is_available
 from ._rollback import unchanged_on_error
-from ._training import fit_full_batch, fit_stochastic
-from ._validation import (
-    apply_class_weight,
-    check_hidden_layer_sizes,
-    check_parameters,
-    check_sample_weight,
-    resolve_class_weight,
-)
-from .activations import Softmax
-from .exceptions import warn_if_version_differs
-from .network import Network
+from ._validation import apply_class_weight, resolve_class_weight
 
 __all__ = ["MLPScratchClassifier"]
 
 
-def _partial_fit_is_available(est):
-    """Whether ``est.solver`` names or is a stochastic (minibatch) optimizer."""
-    solver = est.solver
-    if isinstance(solver, str):
-        try:
-            solver = registry.get("optimizer", solver)
-        except ValueError as exc:  # AttributeError keeps hasattr(est, "partial_fit") working
-            raise AttributeError(f"partial_fit is not available: invalid solver. {exc}") from None
-    if not getattr(solver, "stochastic", False):
-        raise AttributeError(
-            f"partial_fit is only available for stochastic optimizers; solver={est.solver!r} "
-            "is not stochastic."
-        )
-    return True
-
-
-def _carry_state(previous, fresh):
-    """Copy the learned state (attributes ending in ``_``) of a plugin into a new one."""
-    if type(previous) is type(fresh):
-        fresh.__dict__.update((k, v) for k, v in vars(previous).items() if k.endswith("_"))
-    return fresh
-
-
-def _assign_layers(views, values, name):
-    """Copy per-layer arrays into the network's views (assigning ``coefs_`` as in sklearn)."""
-    shapes = [view.shape for view in views]
-    values = list(values)
-    if [np.shape(value) for value in values] != shapes:
-        raise ValueError(
-            f"{name} must be a list of arrays of shapes {shapes}, as the fitted network has; "
-            f"got shapes {[np.shape(value) for value in values]}."
-        )
-    for view, value in zip(views, values):
-        view[...] = value
-
-
-class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
+class MLPScratchClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     """Multilayer perceptron classifier trained by a plain-numpy backpropagation core.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: it takes the
@@ -321,22 +272,9 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : MLPScratchClassifier
             The fitted estimator.
         """
-        validation_data = None
-        if X_val is not None or y_val is not None:
-            if X_val is None or y_val is None:
-                raise ValueError(
-                    "X_val and y_val go together: pass both to use a validation set, or "
-                    "neither to let early_stopping hold out validation_fraction of X."
-                )
-            validation_data = (X_val, y_val, sample_weight_val)
-        elif sample_weight_val is not None:
-            raise ValueError("sample_weight_val was given without X_val and y_val.")
-        with unchanged_on_error(self):
-            return self._fit(
-                X, y, sample_weight, incremental=False, validation_data=validation_data
-            )
+        return self._fit_with_validation(X, y, sample_weight, X_val, y_val, sample_weight_val)
 
-    @available_if(_partial_fit_is_available)
+    @available_if(partial_fit_is_available)
     @with_callbacks
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``X``, ``y``, continuing from the current state.
@@ -381,104 +319,27 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 )
             return self._fit(X, y, sample_weight, incremental=True)
 
-    def _fit(self, X, y, sample_weight, incremental, validation_data=None):
-        check_parameters(self)
-        hidden_layer_sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        first_pass = not hasattr(self, "network_") or (not self.warm_start and not incremental)
-        dtype = (np.float64, np.float32) if first_pass else self.network_.params.dtype
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=dtype,
-            reset=first_pass,
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        Y = self._encode_targets(y, first_pass, incremental).astype(X.dtype)
-        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        random_state = check_random_state(self.random_state)
-
-        previous_optimizer = None if first_pass else type(self.optimizer_)
-        self._resolve_plugins(first_pass, incremental)
-        layer_sizes = (X.shape[1], *hidden_layer_sizes, Y.shape[1])
-        if first_pass:
-            self._initialize(layer_sizes, X.dtype, random_state)
-        elif self.network_.layer_sizes != layer_sizes:
-            raise ValueError(
-                f"warm_start/partial_fit needs the same layer sizes as the previous fit, "
-                f"{self.network_.layer_sizes}; got {layer_sizes}. Set warm_start=False to "
-                "start afresh."
-            )
-        if Y.shape[1] == 1 and isinstance(self.output_activation_, Softmax):
-            raise ValueError(
-                "output_activation='softmax' needs one output unit per class, but binary "
-                "targets have a single output unit (a softmax over it is always 1). Use "
-                "output_activation='auto' or 'logistic'."
-            )
-        self.network_.hidden_activation = self.activation_
-        self.network_.output_activation = self.output_activation_
-        params = self.network_.params
-        carried_state = type(self.optimizer_) is previous_optimizer
-        if self.optimizer_.stochastic and not (
-            carried_state and self.optimizer_.is_initialized_for(params)
-        ):
-            # A first fit, or a solver changed since the last one: fresh state.
-            self.optimizer_.initialize(params)
-
-        stochastic = self.optimizer_.stochastic
-        # Class weights from all the data of this call; they weight the training
-        # loss and the validation set alike.
-        class_weights = resolve_class_weight(
-            self.class_weight,
-            self.classes_,
-            y,
-            sample_weight,
-            running_counts=self._class_counts if incremental else None,
-        )
-        early_stopping = stochastic and self.early_stopping and not incremental
-        X, y, Y, sample_weight, validation = self._validation_set(
-            X, y, Y, sample_weight, validation_data, random_state, split=early_stopping
-        )
-        sample_weight = apply_class_weight(class_weights, self.classes_, y, sample_weight, X.dtype)
-        if validation is not None:
-            validation.sample_weight = apply_class_weight(
-                class_weights, self.classes_, validation.y, validation.sample_weight, X.dtype
-            )
-        self._prepare_monitoring(validation, early_stopping and validation is not None)
-        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-
-        # scikit-learn's callback protocol: the fit is a task, each epoch a subtask.
-        if stochastic:
-            n_tasks = 1 if incremental else self.max_iter
-        else:
-            n_tasks = self.max_iter + 1  # the optimizer's iterations, plus one never run
-        context = self._init_callback_context(max_subtasks=n_tasks)
-        context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
-        tasks = EpochTasks(self, context, X, y, metadata, "epoch" if stochastic else "iteration")
-        if stochastic:
-            fit_stochastic(self, X, Y, sample_weight, validation, random_state, incremental, tasks)
-        else:
-            fit_full_batch(self, X, Y, sample_weight, validation, tasks)
-
-        if not np.isfinite(self.network_.params).all():
-            raise ValueError(
-                "Training produced non-finite weights. Scale the inputs (e.g. with "
-                "MinMaxScaler or StandardScaler) or lower learning_rate_init."
-            )
-        context.call_on_fit_task_end(
-            estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
-        )
-        return self
+    # ------------------------------------------------------- target hooks
 
     def _encode_targets(self, y, first_pass, incremental):
-        """Fit or check the label binarizer and return the target matrix."""
+        """Fit or check the label binarizer and return the target matrix.
+
+        As in scikit-learn, ``fit`` learns the classes (a single class
+        included: it is then always predicted); a warm-started ``fit`` must see
+        the same classes as before, and ``partial_fit`` only classes it knows.
+        """
         check_classification_targets(y)
         if not hasattr(self, "classes_") or (first_pass and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
+        elif self.warm_start and not incremental:
+            classes = unique_labels(y)
+            if set(classes) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in the "
+                    f"previous call to fit. Previously got {self.classes_}, `y` has {classes}. "
+                    "Set warm_start=False to learn the new classes."
+                )
         else:
             unseen = np.setdiff1d(np.unique(y), self.classes_)
             if self._label_binarizer.y_type_ != "multilabel-indicator" and len(unseen):
@@ -486,151 +347,50 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                     f"y has classes {unseen!r} that are not in classes_={self.classes_!r}. "
                     "Pass every class to the first partial_fit call, or refit."
                 )
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes, but the data "
-                f"contains only one class: {self.classes_[0]!r}."
-            )
+        if first_pass:
+            self._class_counts = np.zeros(len(self.classes_))  # for "balanced" in partial_fit
         return self._label_binarizer.transform(y)
 
-    def _resolve_plugins(self, first_pass, incremental):
-        """Turn the plugin parameters into fresh fitted copies (never the user's objects)."""
-        target_type = self._label_binarizer.y_type_
-        self.activation_ = registry.resolve("activation", self.activation, "activation")
-        loss = registry.resolve("loss", self.loss, "loss")
-        self.loss_function_ = loss.for_target(target_type)
-        output_activation = self.output_activation
-        if isinstance(output_activation, str) and output_activation == "auto":
-            output_activation = loss.default_output_activation(target_type)
-        self.output_activation_ = registry.resolve(
-            "activation", output_activation, "output_activation"
-        )
-        self.out_activation_ = (
-            self.output_activation_.name or type(self.output_activation_).__name__.lower()
-        )
-        self.initializer_ = registry.resolve("initializer", self.weight_init, "weight_init")
-
-        optimizer = registry.resolve(
-            "optimizer",
-            self.solver,
-            "solver",
-            momentum=self.momentum,
-            nesterov=self.nesterovs_momentum,
-            beta_1=self.beta_1,
-            beta_2=self.beta_2,
-            epsilon=self.epsilon,
-            max_fun=self.max_fun,
-        )
-        schedule = registry.resolve(
-            "schedule", self.learning_rate, "learning_rate", power_t=self.power_t
-        )
-        schedule.start(self.learning_rate_init, max_epochs=self.max_iter)
-        if not first_pass:
-            # warm_start and partial_fit continue with the optimizer's moments;
-            # partial_fit also continues the schedule (e.g. an adapted rate).
-            optimizer = _carry_state(self.optimizer_, optimizer)
-            if incremental:
-                schedule = _carry_state(self.learning_rate_schedule_, schedule)
-        self.optimizer_ = optimizer
-        self.learning_rate_schedule_ = schedule
-
-    def _initialize(self, layer_sizes, dtype, random_state):
-        """Create and initialise the network and reset the training state."""
-        self.network_ = Network(layer_sizes, self.activation_, self.output_activation_, dtype)
-        self.network_.initialize(self.initializer_, random_state)
-        self.n_layers_ = len(layer_sizes)
-        self.n_outputs_ = layer_sizes[-1]
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.loss_curve_ = []
-        self.best_loss_ = np.inf
-        self.validation_scores_ = None
-        self.validation_loss_curve_ = None
-        self.best_validation_score_ = None
-        self.best_validation_loss_ = None
-        self._no_improvement_count = 0
-        self._best_params = None
-        self._class_counts = np.zeros(len(self.classes_))  # for "balanced" in partial_fit
-
-    def _prepare_monitoring(self, validation, early_stopping):
-        """Start the validation curves the first time a validation set shows up.
-
-        As in scikit-learn, ``best_loss_`` is None while early stopping watches
-        the validation set instead of the training loss.
-        """
-        if validation is not None and self.validation_scores_ is None:
-            self.validation_scores_ = []
-            self.validation_loss_curve_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_validation_loss_ = np.inf
-        if early_stopping:
-            self.best_loss_ = None
-        elif self.best_loss_ is None:
-            self.best_loss_ = np.inf
-
-    def _validation_set(self, X, y, Y, sample_weight, validation_data, random_state, split):
-        """The training arrays and a :class:`ValidationSet` (or None).
-
-        A user's ``X_val``, ``y_val`` take precedence; otherwise, when ``split``
-        (early stopping), ``validation_fraction`` of the data is held out.
-        """
-        if validation_data is not None:
-            validation = user_validation_set(self, *validation_data, y=y, dtype=X.dtype)
-            return X, y, Y, sample_weight, validation
-        if not split:
-            return X, y, Y, sample_weight, None
-        return hold_out(self, X, y, Y, sample_weight, random_state)
-
-    # -------------------------------------------------------------- predict
-
-    @property
-    def coefs_(self):
-        """Weight matrices of the layers, views into ``network_.params``."""
-        return self.network_.weights
-
-    @coefs_.setter
-    def coefs_(self, values):
-        _assign_layers(self.network_.weights, values, "coefs_")
-
-    @property
-    def intercepts_(self):
-        """Bias vectors of the layers, views into ``network_.params``."""
-        return self.network_.biases
-
-    @intercepts_.setter
-    def intercepts_(self, values):
-        _assign_layers(self.network_.biases, values, "intercepts_")
-
-    def __getstate__(self):
-        # Stamp pickles with our version, as scikit-learn does with its own.
-        from . import __version__
-
-        return dict(super().__getstate__(), _skbackprop_version=__version__)
-
-    def __setstate__(self, state):
-        state = dict(state)
-        saved_by = state.pop("_skbackprop_version", "unknown (before 0.1.0)")
-        warn_if_version_differs(type(self).__name__, saved_by)
-        super().__setstate__(state)
-
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "network_")
-
-    def _forward(self, X):
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=self.network_.params.dtype, reset=False
-        )
-        output = self.network_.predict(X)
-        if not np.isfinite(output).all():  # overflow: no answer is better than NaN probabilities
+    def _encode_validation_targets(self, y_val, y):
+        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        unseen = [] if multilabel else np.setdiff1d(np.unique(y_val), self.classes_)
+        if len(unseen):
             raise ValueError(
-                "The network's output overflowed to inf or NaN for some rows of X: their values "
-                "are far outside the range seen in training. Scale X as the training data was."
+                f"y_val has classes {unseen!r} that are not in the training classes "
+                f"{self.classes_!r}."
             )
-        return output
+        return y_val, self._label_binarizer.transform(y_val)
+
+    def _target_type(self):
+        return self._label_binarizer.y_type_
+
+    def _stratify_hold_out(self):
+        return self._label_binarizer.y_type_ != "multilabel-indicator"
+
+    def _validation_score(self, y, output, sample_weight):
+        """Accuracy, as scikit-learn's early stopping uses."""
+        return accuracy_score(y, self._decode(output), sample_weight=sample_weight)
+
+    def _sample_weighting(self, y, sample_weight, incremental):
+        """Class weights from all the data of this call (and, in ``partial_fit``, before)."""
+        class_weights = resolve_class_weight(
+            self.class_weight,
+            self.classes_,
+            y,
+            sample_weight,
+            running_counts=self._class_counts if incremental else None,
+        )
+        dtype = self.network_.params.dtype
+
+        def weigh(y, sample_weight):
+            return apply_class_weight(class_weights, self.classes_, y, sample_weight, dtype)
+
+        return weigh
 
     def _decode(self, output):
         return self._label_binarizer.inverse_transform(output)
+
+    # -------------------------------------------------------------- predict
 
     def predict(self, X):
         """Predict class labels (or a label-indicator matrix for multilabel targets).
@@ -694,6 +454,5 @@ class MLPScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
         return tags

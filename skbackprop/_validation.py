@@ -95,10 +95,11 @@ def check_parameters(est):
     ):
         raise ValueError(
             f"early_stopping_metric must be one of {EARLY_STOPPING_METRICS}: 'score' stops on "
-            "validation accuracy, 'loss' on validation loss; got "
+            "the validation score (accuracy, or R² for regressors), 'loss' on the validation "
+            "loss; got "
             f"{est.early_stopping_metric!r}."
         )
-    class_weight = est.class_weight
+    class_weight = getattr(est, "class_weight", None)  # classifiers only
     if not (
         class_weight is None
         or isinstance(class_weight, (dict, list))

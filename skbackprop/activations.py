@@ -39,6 +39,7 @@ __all__ = [
     "Softplus",
     "GELU",
     "Softmax",
+    "Exp",
 ]
 
 
@@ -253,6 +254,27 @@ class GELU(Activation):
         return (0.5 * (1.0 + erf(Z / np.sqrt(2.0)))).astype(Z.dtype, copy=False)
 
 
+class Exp(Activation):
+    """The exponential, ``f(z) = exp(z)``: the inverse of the log link.
+
+    The output of ``MLPScratchRegressor(loss="poisson")``, as in scikit-learn,
+    where it keeps predictions positive.
+    """
+
+    name = "exp"
+
+    def forward(self, Z, out=None):
+        # Capped at the largest finite number instead of overflowing to inf.
+        A = np.minimum(Z, _log_max(Z.dtype), out=out)
+        return np.exp(A, out=A)
+
+    def derivative(self, Z, A):
+        return A.copy()
+
+    def backward(self, Z, A, dA, out=None):
+        return np.multiply(dA, A, out=out)
+
+
 class Softmax(Activation):
     """Softmax over the units of each sample, ``a_k = e^{z_k} / Σ_j e^{z_j}``.
 
@@ -294,6 +316,16 @@ class Softmax(Activation):
 def _row_sums(A):
     """Row sums as a product with ones: 3-4x faster than sum(axis=1) on a few columns."""
     return A @ np.ones(A.shape[1], A.dtype)
+
+
+@cache
+def _log_max(dtype):
+    """Largest ``z`` whose exponential is finite in ``dtype``."""
+    z = np.log(np.finfo(dtype).max).astype(dtype)
+    with np.errstate(over="ignore"):
+        while not np.isfinite(np.exp(z)):  # the logarithm rounded up
+            z = np.nextafter(z, dtype.type(0))
+    return z
 
 
 @cache

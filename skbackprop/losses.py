@@ -18,9 +18,19 @@ import numpy as np
 from scipy.special import xlogy
 
 from ._plugin import Plugin
-from .activations import Identity, Sigmoid, Softmax
+from .activations import Exp, Identity, Sigmoid, Softmax
 
-__all__ = ["Loss", "LogLoss", "CrossEntropy", "BinaryCrossEntropy", "SquaredError"]
+__all__ = [
+    "Loss",
+    "LogLoss",
+    "CrossEntropy",
+    "BinaryCrossEntropy",
+    "SquaredError",
+    "MeanSquaredError",
+    "Poisson",
+    "AbsoluteError",
+    "Huber",
+]
 
 
 def _weigh(per_sample, sample_weight):
@@ -150,6 +160,38 @@ class Loss(Plugin):
         """Name of the output activation used with ``output_activation="auto"``."""
         return self.canonical_activation.name
 
+    def check_targets(self, Y):
+        """Refuse targets outside the loss's domain, naming the loss (no-op by default).
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n_samples, n_outputs)
+            The encoded training targets.
+
+        Raises
+        ------
+        ValueError
+            If some targets cannot be fitted with this loss.
+        """
+
+    def gradient_scale(self, n_outputs):
+        """How many times the gradient of :meth:`forward` :meth:`backward` returns.
+
+        1 for every consistent loss, the default. Only
+        :class:`MeanSquaredError` differs: it copies a quirk of scikit-learn's
+        ``MLPRegressor`` so that fits match it (see there). The conformance
+        checker multiplies its central differences by this factor.
+
+        Parameters
+        ----------
+        n_outputs : int
+
+        Returns
+        -------
+        scale : float
+        """
+        return 1.0
+
 
 class CrossEntropy(Loss):
     """Categorical cross-entropy, ``C = -Σ_k y_k log a_k``; canonical with softmax.
@@ -243,7 +285,135 @@ class SquaredError(Loss):
     def backward(self, Y, A, sample_weight=None):
         return _weigh(A - Y, sample_weight)
 
+    def for_target(self, target_type):
+        # Regression targets follow scikit-learn's MLPRegressor: averaged over outputs.
+        return MeanSquaredError() if target_type == "continuous" else self
+
     def default_output_activation(self, target_type):
         if target_type == "continuous":
             return "identity"
         return "logistic"
+
+
+class MeanSquaredError(SquaredError):
+    """scikit-learn's regression squared error, ``C = ½ mean_k (a_k - y_k)²``, averaged over samples.
+
+    What :class:`~skbackprop.MLPScratchRegressor` trains with for
+    ``loss="squared_error"``. With several outputs, scikit-learn's
+    ``MLPRegressor`` reports this mean over outputs, but its output error is
+    ``A - Y``, the gradient of the *sum* over outputs (:class:`SquaredError`):
+    ``n_outputs`` times the gradient of what it reports. This loss keeps that
+    pairing, declared by :meth:`gradient_scale`, so that fits (their steps,
+    their L2 balance, their L-BFGS line searches) match scikit-learn's to
+    rounding. With one output, the usual case, the two losses are the same.
+    """
+
+    name = "mean_squared_error"
+
+    def for_target(self, target_type):
+        return self
+
+    def forward(self, Y, A, sample_weight=None):
+        return super().forward(Y, A, sample_weight) / Y.shape[1]
+
+    def gradient_scale(self, n_outputs):
+        return float(n_outputs)
+
+
+def _mean_over_outputs(costs, sample_weight):
+    """Weighted mean over samples of the mean over outputs of ``costs``."""
+    return _mean_of_sums(costs, sample_weight) / costs.shape[1]
+
+
+class Poisson(Loss):
+    """Half the Poisson deviance, ``C = Σ_k [y_k log(y_k / a_k) - y_k + a_k]``, averaged over samples.
+
+    scikit-learn's ``MLPRegressor(loss="poisson")``: for counts and rates
+    ``y >= 0``. Canonical with the exponential output (a log link), where the
+    output error is ``A - Y``.
+    """
+
+    name = "poisson"
+    canonical_activation = Exp
+
+    def forward(self, Y, A, sample_weight=None):
+        with np.errstate(divide="ignore"):
+            return _mean_of_sums(xlogy(Y, Y / A) - Y + A, sample_weight)
+
+    def backward(self, Y, A, sample_weight=None):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _weigh(1 - Y / A, sample_weight)
+
+    def check_targets(self, Y):
+        if Y.size and not Y.min() >= 0:  # also refuses NaN
+            raise ValueError(
+                f"loss='poisson' needs non-negative targets y (counts or rates); the smallest "
+                f"is {Y.min()!r}. Use loss='squared_error' for targets of any sign."
+            )
+
+
+class AbsoluteError(Loss):
+    """The absolute error ``C = mean_k |a_k - y_k|``, averaged over samples.
+
+    Robust to outliers in ``y``: a median regression. Its gradient is the sign
+    of the residual (0 where it is 0). Defaults to an identity output.
+    """
+
+    name = "absolute_error"
+
+    def forward(self, Y, A, sample_weight=None):
+        return _mean_over_outputs(np.abs(A - Y), sample_weight)
+
+    def backward(self, Y, A, sample_weight=None):
+        return _weigh(np.sign(A - Y) / Y.shape[1], sample_weight)
+
+    def default_output_activation(self, target_type):
+        return "identity"
+
+
+class Huber(Loss):
+    """The Huber loss: squared for residuals up to ``epsilon``, absolute beyond, averaged.
+
+    ``h(r) = ½ r²`` for ``|r| <= epsilon`` and ``epsilon (|r| - ½ epsilon)``
+    beyond, averaged over outputs and samples, as ``SGDRegressor(loss="huber")``
+    defines it. Outliers pull with a force of at most ``epsilon``. Defaults to
+    an identity output.
+
+    Parameters
+    ----------
+    epsilon : float, default=1.0
+        Where the loss turns from squared to absolute, in the units of ``y``
+        (of the scaled ``y`` inside a ``TransformedTargetRegressor``).
+    """
+
+    name = "huber"
+
+    def __init__(self, epsilon=1.0):
+        self.epsilon = epsilon
+
+    def _check_epsilon(self):
+        epsilon = self.epsilon
+        if not (isinstance(epsilon, (int, float, np.number)) and 0 < epsilon < np.inf):
+            raise ValueError(
+                f"Huber's epsilon must be a positive finite number; got {epsilon!r}."
+            )
+        return epsilon
+
+    def forward(self, Y, A, sample_weight=None):
+        epsilon = self._check_epsilon()
+        residual = np.abs(A - Y)
+        costs = np.where(
+            residual <= epsilon, 0.5 * residual**2, epsilon * (residual - 0.5 * epsilon)
+        )
+        return _mean_over_outputs(costs, sample_weight)
+
+    def backward(self, Y, A, sample_weight=None):
+        epsilon = self._check_epsilon()
+        slope = np.clip(A - Y, -epsilon, epsilon) / Y.shape[1]
+        return _weigh(slope.astype(A.dtype, copy=False), sample_weight)
+
+    def check_targets(self, Y):
+        self._check_epsilon()
+
+    def default_output_activation(self, target_type):
+        return "identity"

@@ -256,7 +256,6 @@ def test_unknown_plugin_name_lists_the_known_names():
         (np.array([[np.inf, 1.0], [1.0, 2.0]]), [0, 1], "infinity"),
         (np.array([1.0, 2.0, 3.0]), [0, 1, 0], "Expected 2D array"),
         (np.empty((0, 3)), [], "0 sample"),
-        (np.ones((4, 2)), [1, 1, 1, 1], "one class"),
         (np.ones((4, 2)) + 1j, [0, 1, 0, 1], "Complex data"),
         (np.ones((4, 2)), [0.5, 1.5, 2.5, 3.5], "Unknown label type"),
         (np.ones((4, 2)), [0, 1, 0], "inconsistent numbers of samples"),

@@ -59,8 +59,8 @@ def assert_same_state(model, state, proba):
 @pytest.mark.parametrize(
     "bad_call",
     [
-        # validate_data resets n_features_in_ to 2 before the one-class check fails
-        lambda m: m.fit(X[:, :2], np.zeros(50)),
+        # validate_data resets n_features_in_ to 2 before the sample weights are refused
+        lambda m: m.fit(X[:, :2], Y, sample_weight=np.zeros(50)),
         lambda m: m.fit(np.where(X > 1, np.nan, X), Y),  # NaN in X
         lambda m: m.partial_fit(X[:, :3], Y),  # wrong number of features
         lambda m: m.partial_fit(X, Y + 10),  # classes never seen
@@ -68,7 +68,7 @@ def assert_same_state(model, state, proba):
         lambda m: m.set_params(warm_start=True, hidden_layer_sizes=(7,)).fit(X, Y),
     ],
     ids=[
-        "fit-features-one-class",
+        "fit-features-zero-weights",
         "fit-nan",
         "partial-features",
         "partial-unseen",
@@ -100,7 +100,7 @@ def test_failure_mid_training_restores_weights_and_optimizer_state(method):
 def test_failed_first_partial_fit_leaves_the_model_unfitted():
     model = MLPScratchClassifier(hidden_layer_sizes=(3,))
     with pytest.raises(ValueError):
-        model.partial_fit(X, np.zeros(50), classes=[0])  # a single class
+        model.partial_fit(X, np.full(50, 5), classes=[0])  # a class not in classes
     assert not hasattr(model, "classes_") and not hasattr(model, "network_")
     # ...so that a correct first call is still possible, with other classes.
     with warnings.catch_warnings():

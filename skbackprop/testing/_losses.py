@@ -77,7 +77,8 @@ def check_loss_gradient(loss):
         for label, sample_weight in (("", None), (" with sample_weight", case.sample_weight)):
             dA = case.loss.backward(case.Y.copy(), case.A.copy(), sample_weight)
             assert_shape(loss, dA, case.A.shape, "backward(Y, A)")
-            numerical = central_differences(
+            # gradient_scale: 1 but for scikit-learn's multi-output squared error.
+            numerical = case.loss.gradient_scale(case.A.shape[1]) * central_differences(
                 lambda A_: case.loss.forward(case.Y, A_, sample_weight), case.A
             )
             assert_close(
