@@ -6,6 +6,7 @@ from sklearn.callback import with_callbacks
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
+from . import registry
 from ._base import BaseMultilayerPerceptron, partial_fit_is_available
 from ._rollback import unchanged_on_error
 
@@ -315,4 +316,15 @@ class MLPScratchRegressor(RegressorMixin, BaseMultilayerPerceptron):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.target_tags.positive_only = _needs_non_negative_targets(self.loss)
         return tags
+
+
+def _needs_non_negative_targets(loss):
+    """Whether the ``loss`` parameter (a name or an instance) is for ``y >= 0`` only."""
+    if isinstance(loss, str):
+        try:
+            loss = registry.get("loss", loss)
+        except ValueError:
+            return False  # fit will name the error
+    return bool(getattr(loss, "non_negative_targets", False))

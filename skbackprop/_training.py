@@ -487,7 +487,7 @@ class TrainingLoop:
             result = None
         tasks.close()
 
-        state.t += X.shape[0]
+        # As in scikit-learn, t_ counts the samples of minibatch steps only.
         if result is None:
             state.n_iter = len(state.loss_curve) - n_curve
             state.loss = (

@@ -81,6 +81,11 @@ class Loss(Plugin):
     #: Output activation class whose pairing with this loss gives δ = A - Y.
     canonical_activation = None
 
+    #: Whether the loss is defined for targets ``y >= 0`` only (counts, rates):
+    #: :meth:`check_targets` then refuses negative ones, and the regressor's
+    #: tags tell scikit-learn's estimator checks to draw positive targets.
+    non_negative_targets = False
+
     def forward(self, Y, A, sample_weight=None):
         """Mean loss over the samples.
 
@@ -173,6 +178,11 @@ class Loss(Plugin):
         ValueError
             If some targets cannot be fitted with this loss.
         """
+        if self.non_negative_targets and Y.size and not Y.min() >= 0:  # also refuses NaN
+            raise ValueError(
+                f"loss={self.name!r} needs non-negative targets y (counts or rates); the "
+                f"smallest is {Y.min()!r}. Use loss='squared_error' for targets of any sign."
+            )
 
     def gradient_scale(self, n_outputs):
         """How many times the gradient of :meth:`forward` :meth:`backward` returns.
@@ -335,6 +345,7 @@ class Poisson(Loss):
 
     name = "poisson"
     canonical_activation = Exp
+    non_negative_targets = True
 
     def forward(self, Y, A, sample_weight=None):
         with np.errstate(divide="ignore"):
@@ -343,13 +354,6 @@ class Poisson(Loss):
     def backward(self, Y, A, sample_weight=None):
         with np.errstate(divide="ignore", invalid="ignore"):
             return _weigh(1 - Y / A, sample_weight)
-
-    def check_targets(self, Y):
-        if Y.size and not Y.min() >= 0:  # also refuses NaN
-            raise ValueError(
-                f"loss='poisson' needs non-negative targets y (counts or rates); the smallest "
-                f"is {Y.min()!r}. Use loss='squared_error' for targets of any sign."
-            )
 
 
 class AbsoluteError(Loss):

@@ -73,6 +73,7 @@ _BUILTINS = {
 }
 
 _ALIASES = {"activation": {"sigmoid": activations.Sigmoid}}
+_BUILTIN_CLASSES = frozenset(cls for classes in _BUILTINS.values() for cls in classes)
 
 # name -> class, per kind: the built-ins, then register() calls and entry points.
 _registry = {kind: {} for kind in KINDS}
@@ -277,11 +278,32 @@ def get(kind, name):
         # Only an unknown name pays for importing third-party plugin packages.
         _load_entry_points(kind)
     if name not in _registry[kind]:
-        names = sorted(_registry[kind])
-        close = difflib.get_close_matches(str(name), names, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"Unknown {kind} {name!r}.{hint} Known {kind}s: {', '.join(names)}.")
+        raise ValueError(_unknown_name_message(kind, name))
     return _registry[kind][name]
+
+
+def _origin(cls):
+    """Where a plugin class comes from, for listings: built in, or the module that has it."""
+    module = cls.__module__
+    if module.split(".")[0] == "skbackprop" and cls in _BUILTIN_CLASSES:
+        return None
+    return module.split(".")[0]
+
+
+def _unknown_name_message(kind, name):
+    """Say ``name`` is unknown, suggest the closest name (or the name of a class
+    spelt as given, e.g. ``"ReLU"``) and list the known names with their origin."""
+    registry = _registry[kind]
+    by_class_name = {cls.__name__.lower(): key for key, cls in registry.items()}
+    close = difflib.get_close_matches(str(name), sorted(registry), n=1)
+    suggestion = by_class_name.get(str(name).lower()) or (close[0] if close else None)
+    hint = f" Did you mean {suggestion!r}?" if suggestion else ""
+    built_in = [key for key, cls in sorted(registry.items()) if _origin(cls) is None]
+    others = [f"{key} (from {_origin(cls)})" for key, cls in sorted(registry.items()) if _origin(cls)]
+    listing = f"Built-in {kind} names: {', '.join(built_in)}."
+    if others:
+        listing += f" From installed or registered plugins: {', '.join(others)}."
+    return f"Unknown {kind} name {name!r}.{hint} {listing}"
 
 
 def resolve(kind, spec, parameter, **defaults):

@@ -94,10 +94,32 @@ def test_an_unknown_kind_is_refused_with_the_kinds():
 def test_an_unknown_name_suggests_the_closest_and_lists_all():
     with pytest.raises(
         ValueError,
-        match=r"Unknown activation 'rleu'\. Did you mean 'relu'\?"
-        r" Known activations: .*tanh",
+        match=r"Unknown activation name 'rleu'\. Did you mean 'relu'\?"
+        r" Built-in activation names: .*tanh",
     ):
         registry.get("activation", "rleu")
+
+
+@pytest.mark.parametrize(
+    "kind, class_name, registered_name",
+    [("activation", "ReLU", "relu"), ("optimizer", "Adam", "adam"), ("loss", "Huber", "huber")],
+)
+def test_a_class_name_given_as_a_name_suggests_the_registered_name(
+    kind, class_name, registered_name
+):
+    with pytest.raises(ValueError, match=f"Did you mean '{registered_name}'"):
+        registry.get(kind, class_name)
+
+
+def test_unknown_name_message_says_where_non_built_in_names_come_from(clean_registry):
+    register("activation", "my_cube", Cube)
+    with pytest.raises(ValueError) as info:
+        registry.get("activation", "nope")
+    message = str(info.value)
+    built_in, _, plugins = message.partition("From installed or registered plugins:")
+    assert "relu" in built_in and "my_cube" not in built_in
+    assert f"my_cube (from {Cube.__module__.split('.')[0]})" in plugins
+    assert "losss" not in str(pytest.raises(ValueError, registry.get, "loss", "nope").value)
 
 
 def test_estimator_reports_an_unknown_name_with_the_parameter():
@@ -228,7 +250,7 @@ def test_an_entry_point_cannot_shadow_a_builtin_name(fake_entry_points):
 
 
 def test_an_unknown_name_after_a_broken_entry_point_is_still_a_clear_error(fake_entry_points):
-    with pytest.raises(ValueError, match=r"Unknown activation 'fake_broken'"):
+    with pytest.raises(ValueError, match=r"Unknown activation name 'fake_broken'"):
         _warnings_of(registry.get, "activation", "fake_broken")
     assert "fake_broken" not in _warnings_of(available, "activation")[0]
 
