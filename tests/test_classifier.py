@@ -315,3 +315,50 @@ def test_partial_fit_with_a_misspelt_solver_names_the_typo():
         clf.partial_fit(np.ones((4, 2)), [0, 1, 0, 1], classes=[0, 1])
     # scikit-learn's available_if shows our reason as the cause in the traceback.
     assert "Did you mean 'adam'" in str(info.value.__cause__)
+
+
+@pytest.mark.parametrize("classes", [[0, 1], [0, 1, 2, 3]], ids=["subset", "superset"])
+def test_warm_fit_on_other_classes_raises_as_sklearn(classes):
+    X, y = make_classification(n_samples=60, n_classes=3, n_informative=4, random_state=0)
+    new_y = np.array(classes)[np.arange(60) % len(classes)]
+    message = "warm_start can only be used where `y` has the same classes"
+    for cls in (MLPClassifier, MLPScratchClassifier):
+        model = cls(hidden_layer_sizes=(5,), max_iter=5, warm_start=True, random_state=0)
+        model.fit(X, y)
+        with pytest.raises(ValueError, match=message):
+            model.fit(X, new_y)
+        np.testing.assert_array_equal(model.classes_, [0, 1, 2])
+
+
+def test_a_single_class_is_fitted_and_always_predicted_as_sklearn():
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    y = np.full(20, "only")
+    ours = MLPScratchClassifier(hidden_layer_sizes=(4,), max_iter=20, random_state=0).fit(X, y)
+    theirs = MLPClassifier(hidden_layer_sizes=(4,), max_iter=20, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert set(ours.predict(X)) == {"only"}
+
+
+def test_learning_curve_on_sorted_data_works_as_with_sklearn():
+    # The first training sizes of sorted data hold a single class.
+    from sklearn.model_selection import learning_curve
+
+    X, y = make_classification(n_samples=120, random_state=0)
+    order = np.argsort(y, kind="stable")
+    params = dict(hidden_layer_sizes=(5,), max_iter=30, random_state=0)
+    sizes, train_scores, _ = learning_curve(
+        MLPScratchClassifier(**params), X[order], y[order], cv=3, shuffle=False,
+        train_sizes=[0.2, 0.6, 1.0], error_score="raise",
+    )
+    _, their_train_scores, _ = learning_curve(
+        MLPClassifier(**params), X[order], y[order], cv=3, shuffle=False,
+        train_sizes=[0.2, 0.6, 1.0], error_score="raise",
+    )
+    assert np.isfinite(train_scores).all()
+    np.testing.assert_allclose(train_scores[0], their_train_scores[0])
+
+
+def test_html_representation_links_to_the_api_reference():
+    html = MLPScratchClassifier()._repr_html_()
+    assert "generated/skbackprop.MLPScratchClassifier.html" in html

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 import skbackprop
-from skbackprop import MLPScratchClassifier, registry
+from skbackprop import MLPScratchClassifier, MLPScratchRegressor, registry
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -132,17 +132,17 @@ def _table_entries(page):
     return set(re.findall(r"^\s+\* - ``([^`]+)``", text, flags=re.MULTILINE))
 
 
-def test_migration_guide_lists_every_parameter_of_both_classifiers():
+def test_migration_guide_lists_every_parameter_of_every_estimator():
     documented = _table_entries("user_guide/migrating.rst")
-    for cls in (MLPClassifier, MLPScratchClassifier):
+    for cls in (MLPClassifier, MLPScratchClassifier, MLPRegressor, MLPScratchRegressor):
         missing = set(cls().get_params()) - documented
         assert not missing, f"{cls.__name__} parameters missing from migrating.rst: {missing}"
 
 
-def test_migration_guide_lists_every_fitted_attribute_of_both_classifiers():
+def test_migration_guide_lists_every_fitted_attribute_of_every_estimator():
     X, y = load_digits(return_X_y=True)
     documented = _table_entries("user_guide/migrating.rst")
-    for cls in (MLPClassifier, MLPScratchClassifier):
+    for cls in (MLPClassifier, MLPScratchClassifier, MLPRegressor, MLPScratchRegressor):
         for early_stopping in (False, True):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
