@@ -63,7 +63,7 @@ class LossCurveDisplay:
     validation_loss_curve : array-like of shape (n_epochs,), default=None
         Loss on the held-out validation set after each epoch.
     validation_scores : array-like of shape (n_epochs,), default=None
-        Score (accuracy) on the held-out validation set after each epoch; drawn
+        Score (accuracy, or R² for a regressor) on the validation set after each epoch; drawn
         on a second y axis, since it is not on the scale of the loss.
     estimator_name : str, default=None
         Name shown in the title.
@@ -194,7 +194,7 @@ class LossCurveDisplay:
 
         Parameters
         ----------
-        estimator : MLPScratchClassifier or Pipeline
+        estimator : MLPScratchClassifier, MLPScratchRegressor or Pipeline
             A fitted network, or a fitted pipeline whose last step is one.
             Anything with a ``loss_curve_`` attribute works, scikit-learn's
             :class:`~sklearn.neural_network.MLPClassifier` included.
@@ -218,7 +218,7 @@ class LossCurveDisplay:
         if not hasattr(network, "loss_curve_"):
             raise TypeError(
                 f"LossCurveDisplay needs an estimator that records loss_curve_, such as "
-                f"MLPScratchClassifier; got {type(network).__name__}."
+                f"MLPScratchClassifier or MLPScratchRegressor; got {type(network).__name__}."
             )
         display = cls(
             loss_curve=network.loss_curve_,

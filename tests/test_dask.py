@@ -30,12 +30,12 @@ from augmented_digits import (
     held_out_digits,
 )
 from scipy.stats import loguniform
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, make_friedman1
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from skbackprop import MLPScratchClassifier
+from skbackprop import MLPScratchClassifier, MLPScratchRegressor
 from skbackprop.activations import LeakyReLU
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -261,3 +261,36 @@ def test_incremental_trains_blockwise_as_well_as_in_memory_fit(dask_client):
     assert in_memory_accuracy > 0.9
     assert abs(incremental_accuracy - in_memory_accuracy) <= 0.02
     np.testing.assert_array_equal(predictions.compute(), incremental.estimator_.predict(X_test))
+
+
+# ------------------------------------------------------------ the regressor
+
+
+def test_regressor_search_and_incremental_on_a_dask_cluster(dask_client):
+    X, y = make_friedman1(n_samples=2000, noise=0.5, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    y = (y - y.mean()) / y.std()
+    search = GridSearchCV(
+        MLPScratchRegressor(hidden_layer_sizes=(16,), max_iter=10, random_state=0),
+        {"loss": ["squared_error", "huber"], "alpha": [1e-4, 1e-1]},
+        cv=3,
+    )
+    default = GridSearchCV(**search.get_params(deep=False)).fit(X, y)
+    with joblib.parallel_backend("dask"):
+        on_cluster = search.fit(X, y)
+    _assert_same_scores(default, on_cluster)
+
+    X_dask, y_dask = da.from_array(X, chunks=200), da.from_array(y, chunks=200)
+    incremental = dask_ml_wrappers.Incremental(
+        MLPScratchRegressor(
+            hidden_layer_sizes=(16,), learning_rate_init=0.01, batch_size=50, random_state=0
+        ),
+        random_state=np.random.RandomState(0),
+    )
+    for _ in range(5):
+        incremental.partial_fit(X_dask, y_dask)
+    assert incremental.estimator_.t_ == 5 * len(X)
+    predictions = incremental.predict(X_dask)  # lazily, block by block
+    assert isinstance(predictions, da.Array)
+    np.testing.assert_array_equal(predictions.compute(), incremental.estimator_.predict(X))
+    assert incremental.estimator_.score(X, y) > 0.7

@@ -12,7 +12,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from skbackprop import MLPScratchClassifier
+from skbackprop import MLPScratchClassifier, MLPScratchRegressor
 from skbackprop.plotting import LossCurveDisplay
 
 matplotlib.use("Agg")
@@ -173,3 +173,15 @@ def test_from_estimator_rejects_an_estimator_without_loss_curve(digits):
 def test_plot_rejects_an_empty_loss_curve():
     with pytest.raises(ValueError, match="loss_curve is empty"):
         LossCurveDisplay(loss_curve=[]).plot()
+
+
+def test_from_estimator_draws_a_regressors_loss_and_validation_r2(digits, tmp_path):
+    X, y = digits[0] / 16, digits[1].astype(float)
+    reg = MLPScratchRegressor(
+        hidden_layer_sizes=(16,), early_stopping=True, max_iter=12, random_state=0
+    )
+    display = LossCurveDisplay.from_estimator(_fit(make_pipeline(MinMaxScaler(), reg), X, y))
+    assert set(display.lines_) == {"loss", "validation_loss", "validation_score"}
+    np.testing.assert_allclose(display.lines_["validation_score"].get_ydata(), reg.validation_scores_)
+    assert display.ax_.get_title() == "MLPScratchRegressor"
+    assert len(_render_png(display, tmp_path / "regressor.png")) > 1000
