@@ -1,11 +1,12 @@
-"""Benchmark: skbackprop's MLPScratchClassifier against scikit-learn's MLPClassifier.
+"""Benchmark: skbackprop's estimators against scikit-learn's MLPClassifier and MLPRegressor.
 
 Run from the repository root::
 
     python benchmarks/bench_mlp.py            # full table, a few minutes on 2 cores
     python benchmarks/bench_mlp.py --quick    # smaller data and fewer repeats, under a minute
 
-Both classifiers get identical parameters, data and seeds. For every row the two
+Both libraries get identical parameters, data and seeds (classification rows:
+the classifiers; regression rows: the regressors, squared error). For every row the two
 libraries are run alternately, fit after fit, and the medians are reported, so
 that a busy machine slows both alike; compare the ratios, not the absolute times.
 Each ratio is the median of the ratios of measurements taken side by side (one
@@ -35,8 +36,9 @@ opt
 spread
     ``max / min - 1`` of the repeated longer fits (the larger of the two
     libraries): above ~20% the machine was busy and the row deserves a re-run.
-accuracy
-    On a held-out split, after the timed ``fit``.
+acc
+    Accuracy (classification) or R² (regression) on a held-out split, after
+    the timed ``fit``.
 predict
     ``predict_proba`` on 10,000 rows with a fitted model, and the matrix
     products alone of that forward pass: no implementation of the same maths
@@ -60,16 +62,19 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
-from sklearn.datasets import load_digits, make_classification
+from sklearn.datasets import load_digits, make_classification, make_friedman1, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skbackprop
-from skbackprop import MLPScratchClassifier
+from skbackprop import MLPScratchClassifier, MLPScratchRegressor
 
 LIBRARIES = {"skbackprop": MLPScratchClassifier, "sklearn": MLPClassifier}
+REGRESSORS = {"skbackprop": MLPScratchRegressor, "sklearn": MLPRegressor}
+#: Data sets whose rows compare the regressors.
+REGRESSION_DATA = {"regression8k", "friedman", "tiny regression"}
 PREDICT_ROWS = 10_000
 
 
@@ -96,6 +101,21 @@ def digits():
     return train_test_split(X / 16.0, y, test_size=0.25, random_state=0, stratify=y)
 
 
+def regression(n_train, n_features, n_test=2_000, seed=0):
+    """A standardised regression target on MNIST-like inputs (``make_regression``)."""
+    X, y = make_regression(
+        n_samples=n_train + n_test, n_features=n_features, n_informative=50, noise=10.0,
+        random_state=seed,
+    )
+    y = (y - y.mean()) / y.std()
+    return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
+
+
+def friedman():
+    X, y = make_friedman1(n_samples=12_000, noise=1.0, random_state=0)
+    return train_test_split(X, (y - y.mean()) / y.std(), test_size=2_000, random_state=0)
+
+
 # ----------------------------------------------------------------- workloads
 
 
@@ -106,12 +126,15 @@ def workloads(mode):
             ("tiny", "tiny", (16,), "adam", "float64", 1, 1),
             ("tiny", "tiny", (16,), "sgd", "float32", 1, 1),
             ("tiny", "tiny", (16, 8), "lbfgs", "float64", 1, 1),
+            ("tiny regression", "tiny regression", (16,), "adam", "float64", 1, 1),
         ]
     rows = [
         ("digits", "digits", (100,), "adam", "float64", 20, 11),
         ("digits", "digits", (100,), "adam", "float32", 20, 11),
         ("MNIST-shaped 8k", "mnist8k", (256,), "adam", "float64", 4, 7),
         ("MNIST-shaped 8k", "mnist8k", (256,), "adam", "float32", 4, 7),
+        ("regression 8k x 784", "regression8k", (256,), "adam", "float64", 4, 7),
+        ("Friedman #1 10k", "friedman", (100,), "adam", "float64", 10, 7),
     ]
     if mode == "quick":
         return [(n, d, h, s, t, k, max(3, r // 2)) for n, d, h, s, t, k, r in rows]
@@ -123,6 +146,8 @@ def workloads(mode):
         ("deep (512, 256, 128)", "mnist8k", (512, 256, 128), "adam", "float64", 2, 3),
         ("deep (512, 256, 128)", "mnist8k", (512, 256, 128), "adam", "float32", 2, 3),
         ("MNIST-shaped 60k", "mnist60k", (256,), "adam", "float32", 2, 2),
+        ("regression 8k x 784", "regression8k", (256,), "adam", "float32", 4, 5),
+        ("regression 8k x 784", "regression8k", (256,), "lbfgs", "float64", 10, 3),
     ]
 
 
@@ -131,11 +156,17 @@ def load(key):
         return digits()
     if key == "tiny":
         return mnist_shaped(300, n_features=20, n_test=100)
+    if key == "tiny regression":
+        return regression(300, n_features=60, n_test=100)
+    if key == "regression8k":
+        return regression(8_000, n_features=784)
+    if key == "friedman":
+        return friedman()
     return mnist_shaped({"mnist8k": 8_000, "mnist60k": 60_000}[key])
 
 
-def estimator(library, hidden, solver, epochs):
-    return LIBRARIES[library](
+def estimator(library, hidden, solver, epochs, regression=False):
+    return (REGRESSORS if regression else LIBRARIES)[library](
         hidden_layer_sizes=hidden,
         solver=solver,
         max_iter=epochs,
@@ -148,8 +179,8 @@ def estimator(library, hidden, solver, epochs):
 # ------------------------------------------------------------------- timing
 
 
-def time_fit(library, X, y, hidden, solver, epochs):
-    model = estimator(library, hidden, solver, epochs)
+def time_fit(library, X, y, hidden, solver, epochs, regression=False):
+    model = estimator(library, hidden, solver, epochs, regression)
     start = time.perf_counter()
     model.fit(X, y)
     return time.perf_counter() - start, model
@@ -212,7 +243,9 @@ def measure_row(row, data):
     X_train, X_test = X_train.astype(dtype), X_test.astype(dtype)
     n_samples = X_train.shape[0]
     batch = n_samples if solver == "lbfgs" else 200
-    layer_sizes = (X_train.shape[1], *hidden, len(np.unique(y_train)))
+    regression = key in REGRESSION_DATA
+    n_outputs = 1 if regression else len(np.unique(y_train))
+    layer_sizes = (X_train.shape[1], *hidden, n_outputs)
     epoch_times = {lib: [] for lib in LIBRARIES}
     fit_times = {lib: [] for lib in LIBRARIES}
     gemm, ratios, gemm_ratios, models = [], [], [], {}
@@ -220,8 +253,12 @@ def measure_row(row, data):
         # Alternate which library goes first; each one's short and long fits run
         # back to back, so that their difference sees the same machine load.
         for library in LIBRARIES if repeat % 2 == 0 else reversed(LIBRARIES):
-            short, short_model = time_fit(library, X_train, y_train, hidden, solver, 1)
-            long, model = time_fit(library, X_train, y_train, hidden, solver, 1 + extra)
+            short, short_model = time_fit(
+                library, X_train, y_train, hidden, solver, 1, regression
+            )
+            long, model = time_fit(
+                library, X_train, y_train, hidden, solver, 1 + extra, regression
+            )
             iterations = max(model.n_iter_ - short_model.n_iter_, 1)
             epoch_times[library].append(max(long - short, 0.0) / iterations)
             fit_times[library].append(long)
