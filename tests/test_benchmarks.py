@@ -1,5 +1,6 @@
 """The benchmark script still runs: a tiny smoke run, so it cannot rot (no timing assertions)."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ def test_benchmark_tiny_run_prints_every_table():
     for header in ("skb epoch ms", "skl epoch ms", "GEMM ms", "skb acc", "skl acc"):
         assert header in out
     for solver in ("adam", "sgd", "lbfgs"):
-        assert f"tiny      {solver}" in out
+        assert re.search(rf"^tiny +{solver} ", out, flags=re.MULTILINE)
+    assert re.search(r"^tiny regression +adam ", out, flags=re.MULTILINE)  # vs MLPRegressor
     assert "opt ms" in out and "skb/(GEMM+opt)" in out
     assert "predict_proba" in out and "GEMM/skl" in out and "MiB added by fit" in out
