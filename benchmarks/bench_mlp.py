@@ -62,6 +62,7 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
+import torch_mlp
 from sklearn.datasets import load_digits, make_classification, make_friedman1, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -70,6 +71,9 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import skbackprop
 from skbackprop import MLPScratchClassifier, MLPScratchRegressor
+from skbackprop.activations import ReLU
+from skbackprop.initializers import GlorotUniform
+from skbackprop.network import Network
 
 LIBRARIES = {"skbackprop": MLPScratchClassifier, "sklearn": MLPClassifier}
 REGRESSORS = {"skbackprop": MLPScratchRegressor, "sklearn": MLPRegressor}
@@ -104,7 +108,10 @@ def digits():
 def regression(n_train, n_features, n_test=2_000, seed=0):
     """A standardised regression target on MNIST-like inputs (``make_regression``)."""
     X, y = make_regression(
-        n_samples=n_train + n_test, n_features=n_features, n_informative=50, noise=10.0,
+        n_samples=n_train + n_test,
+        n_features=n_features,
+        n_informative=50,
+        noise=10.0,
         random_state=seed,
     )
     y = (y - y.mean()) / y.std()
@@ -249,21 +256,23 @@ def measure_row(row, data):
     epoch_times = {lib: [] for lib in LIBRARIES}
     fit_times = {lib: [] for lib in LIBRARIES}
     gemm, ratios, gemm_ratios, models = [], [], [], {}
+    torch_times, torch_ratios = {False: [], True: []}, {False: [], True: []}
     for repeat in range(repeats):
         # Alternate which library goes first; each one's short and long fits run
         # back to back, so that their difference sees the same machine load.
         for library in LIBRARIES if repeat % 2 == 0 else reversed(LIBRARIES):
-            short, short_model = time_fit(
-                library, X_train, y_train, hidden, solver, 1, regression
-            )
-            long, model = time_fit(
-                library, X_train, y_train, hidden, solver, 1 + extra, regression
-            )
+            short, short_model = time_fit(library, X_train, y_train, hidden, solver, 1, regression)
+            long, model = time_fit(library, X_train, y_train, hidden, solver, 1 + extra, regression)
             iterations = max(model.n_iter_ - short_model.n_iter_, 1)
             epoch_times[library].append(max(long - short, 0.0) / iterations)
             fit_times[library].append(long)
             models[library] = model
         gemm.append(gemm_epoch_seconds(layer_sizes, n_samples, batch, dtype))
+        if torch_mlp.available() and solver == "adam":
+            for fused in (False, True):
+                seconds = torch_epoch_seconds(layer_sizes, X_train, y_train, regression, fused)
+                torch_ratios[fused].append(seconds / max(epoch_times["sklearn"][-1], 1e-9))
+                torch_times[fused].append(seconds)
         skb_epoch = epoch_times["skbackprop"][-1]
         ratios.append(skb_epoch / max(epoch_times["sklearn"][-1], 1e-9))
         gemm_ratios.append(skb_epoch / max(gemm[-1], 1e-9))
@@ -275,6 +284,10 @@ def measure_row(row, data):
         "ratio": float(np.median(ratios)),
         "gemm_ratio": float(np.median(gemm_ratios)),
     }
+    for fused, label in ((False, "torch"), (True, "torch_fused")):
+        if torch_times[fused]:
+            result[label] = float(np.median(torch_times[fused]))
+            result[label + "_ratio"] = float(np.median(torch_ratios[fused]))
     optimizer = models["skbackprop"].optimizer_
     if optimizer.stochastic:
         n_params = models["skbackprop"].network_.n_params
@@ -295,6 +308,21 @@ def measure_row(row, data):
         result["predict_gemm"] = predict_gemm_seconds(layer_sizes, X_test)
         result["predict_rows"] = X_test.shape[0]
     return result
+
+
+def torch_epoch_seconds(layer_sizes, X, y, regression, fused, epochs=2):
+    """PyTorch's Adam epoch on the same network, from skbackprop's initial weights."""
+    network = Network(layer_sizes, ReLU(), ReLU(), X.dtype)
+    network.initialize(GlorotUniform(), np.random.RandomState(0))
+    return torch_mlp.epoch_seconds(
+        network.weights,
+        network.biases,
+        X,
+        y if regression else np.unique(y, return_inverse=True)[1],
+        regression=regression,
+        fused=fused,
+        epochs=epochs,
+    )
 
 
 def time_predict(models, X, repeats=9):
@@ -413,6 +441,14 @@ def machine_description(threads):
             )
     if threads:
         lines.append(f"BLAS threads limited to {threads} for this run")
+    if torch_mlp.available():
+        torch_mlp.torch.set_num_threads(threads or os.cpu_count())
+        lines.append(
+            f"PyTorch {torch_mlp.version()} on the CPU, {torch_mlp.torch.get_num_threads()} "
+            "threads (columns torch: default Adam, fused: fused=True)"
+        )
+    else:
+        lines.append("PyTorch not installed: no torch columns")
     for variable in (
         "OPENBLAS_CORETYPE",
         "OPENBLAS_L2_SIZE",
@@ -514,9 +550,22 @@ def training_table(results):
         "skl acc",
         "spread",
     ]
+    with_torch = any("torch" in r for r in results)
+    if with_torch:
+        header += ["torch ms", "torch/skl", "fused ms", "fused/skl"]
     rows = []
     for r in results:
         skb, skl = r["skbackprop"], r["sklearn"]
+        torch_cells = [
+            f"{r[key] * 1e3:.1f}" if ratio == "" else f"{r[key]:.2f}"
+            for key, ratio in (
+                ("torch", ""),
+                ("torch_ratio", "r"),
+                ("torch_fused", ""),
+                ("torch_fused_ratio", "r"),
+            )
+            if key in r
+        ]
         rows.append(
             [
                 r["workload"],
@@ -534,6 +583,7 @@ def training_table(results):
                 f"{skb['accuracy']:.3f}",
                 f"{skl['accuracy']:.3f}",
                 f"{r['spread']:.0%}",
+                *((torch_cells or [""] * 4) if with_torch else []),
             ]
         )
     # float32 end to end against scikit-learn in float64, same workload and solver.
@@ -542,7 +592,12 @@ def training_table(results):
         reference = by_key.get((workload, solver, "float64"))
         if dtype == "float32" and reference is not None:
             ratio = _ratio(r["skbackprop"]["epoch"], reference["sklearn"]["epoch"])
-            rows.append([workload, solver, "skb f32 / skl f64", "", "", ratio, *[""] * 9])
+            cells = [workload, solver, "skb f32 / skl f64", "", "", ratio]
+            cells += [""] * (len(header) - len(cells))
+            if with_torch and "torch" in r:  # PyTorch float32 against scikit-learn float64
+                cells[-3] = _ratio(r["torch"], reference["sklearn"]["epoch"])
+                cells[-1] = _ratio(r["torch_fused"], reference["sklearn"]["epoch"])
+            rows.append(cells)
     return rst_table(header, rows)
 
 

@@ -132,7 +132,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         elif sample_weight_val is not None:
             raise ValueError("sample_weight_val was given without X_val and y_val.")
         with unchanged_on_error(self):
-            return self._fit(X, y, sample_weight, incremental=False, validation_data=validation_data)
+            return self._fit(
+                X, y, sample_weight, incremental=False, validation_data=validation_data
+            )
 
     def _fit(self, X, y, sample_weight, incremental, validation_data=None):
         check_parameters(self)

@@ -94,6 +94,7 @@ def hold_out(X, y, Y, sample_weight, *, validation_fraction, stratify, random_st
             f"of {n_samples} samples ({n_val} for validation, at least 2) and keep 2 for "
             "training. Training on all of them without early stopping.",
             UserWarning,
+            stacklevel=1,
         )
         return X, y, Y, sample_weight, None
     stratify = y if stratify and _can_stratify(y, n_val) else None

@@ -16,7 +16,7 @@ that minimise the whole loss themselves (L-BFGS). Every epoch is checked for
 divergence: a non-finite loss or weight stops training and puts back the
 weights of the last finite epoch, with a warning that says what to change.
 
-Warnings are raised with the default ``stacklevel``, so they are attributed to
+Warnings are raised with ``stacklevel=1``, so they are attributed to
 this module, as scikit-learn's are to its own:
 ``warnings.filterwarnings("ignore", category=ConvergenceWarning, module="skbackprop")``
 silences them.
@@ -90,8 +90,7 @@ class TrainingState:
     def attribute_names(cls):
         """Map each field to the estimator attribute it is published as."""
         return {
-            f.name: (f"_{f.name}" if f.name in cls._PRIVATE else f"{f.name}_")
-            for f in fields(cls)
+            f.name: (f"_{f.name}" if f.name in cls._PRIVATE else f"{f.name}_") for f in fields(cls)
         }
 
     @classmethod
@@ -108,7 +107,9 @@ class TrainingState:
 
     def published(self):
         """The fitted attributes to set on the estimator, as a dict."""
-        return {attribute: getattr(self, name) for name, attribute in self.attribute_names().items()}
+        return {
+            attribute: getattr(self, name) for name, attribute in self.attribute_names().items()
+        }
 
     def start_call(self, monitored, early_stopping):
         """Open the validation curves the first time a validation set shows up.
@@ -146,6 +147,7 @@ def resolve_batch_size(batch_size, n_samples):
             f"batch_size={batch_size} is larger than the {n_samples} training samples; "
             f"using batches of {n_samples}.",
             UserWarning,
+            stacklevel=1,
         )
     return int(np.clip(batch_size, 1, n_samples))
 
@@ -323,10 +325,11 @@ class TrainingLoop:
                         f"Stochastic Optimizer: Maximum iterations ({settings.max_iter}) reached "
                         "and the optimization hasn't converged yet.",
                         ConvergenceWarning,
+                        stacklevel=1,
                     )
         except KeyboardInterrupt:
             # The weights are those of the last completed minibatch step: usable.
-            warnings.warn("Training interrupted by user.", UserWarning)
+            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=1)
 
         if settings.early_stopping and state.best_params is not None:
             network.params[...] = state.best_params
@@ -349,6 +352,7 @@ class TrainingLoop:
             "before that epoch. "
             + _DIVERGENCE_ADVICE.format(learning_rate_init=self.settings.learning_rate_init),
             ConvergenceWarning,
+            stacklevel=1,
         )
 
     def _warn_exploding(self, start_loss):
@@ -358,6 +362,7 @@ class TrainingLoop:
             f"than {EXPLOSION_FACTOR:g} times the {start_loss:.3g} it started this call at. "
             + _DIVERGENCE_ADVICE.format(learning_rate_init=self.settings.learning_rate_init),
             ConvergenceWarning,
+            stacklevel=1,
         )
 
     def _record_validation(self, validation):
@@ -481,7 +486,7 @@ class TrainingLoop:
                 loss_and_gradient, network.params, settings.max_iter, settings.tol, callback=record
             )
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", UserWarning)
+            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=1)
             network.params[...] = last_iterate
             stopped_by = "interrupt"
             result = None
@@ -508,5 +513,6 @@ class TrainingLoop:
                 f"iteration(s) (status={result.status}): {message}. Increase the number of "
                 "iterations (max_iter) or scale the data.",
                 ConvergenceWarning,
+                stacklevel=1,
             )
         return state

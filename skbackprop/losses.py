@@ -306,7 +306,7 @@ class SquaredError(Loss):
 
 
 class MeanSquaredError(SquaredError):
-    """scikit-learn's regression squared error, ``C = ½ mean_k (a_k - y_k)²``, averaged over samples.
+    """scikit-learn's regression squared error, ``C = ½ mean_k (a_k - y_k)²``, averaged.
 
     What :class:`~skbackprop.MLPScratchRegressor` trains with for
     ``loss="squared_error"``. With several outputs, scikit-learn's
@@ -336,7 +336,7 @@ def _mean_over_outputs(costs, sample_weight):
 
 
 class Poisson(Loss):
-    """Half the Poisson deviance, ``C = Σ_k [y_k log(y_k / a_k) - y_k + a_k]``, averaged over samples.
+    """Half the Poisson deviance, ``C = Σ_k [y_k log(y_k / a_k) - y_k + a_k]``, averaged.
 
     scikit-learn's ``MLPRegressor(loss="poisson")``: for counts and rates
     ``y >= 0``. Canonical with the exponential output (a log link), where the
@@ -398,9 +398,7 @@ class Huber(Loss):
     def _check_epsilon(self):
         epsilon = self.epsilon
         if not (isinstance(epsilon, (int, float, np.number)) and 0 < epsilon < np.inf):
-            raise ValueError(
-                f"Huber's epsilon must be a positive finite number; got {epsilon!r}."
-            )
+            raise ValueError(f"Huber's epsilon must be a positive finite number; got {epsilon!r}.")
         return epsilon
 
     def forward(self, Y, A, sample_weight=None):

@@ -299,7 +299,9 @@ def _unknown_name_message(kind, name):
     suggestion = by_class_name.get(str(name).lower()) or (close[0] if close else None)
     hint = f" Did you mean {suggestion!r}?" if suggestion else ""
     built_in = [key for key, cls in sorted(registry.items()) if _origin(cls) is None]
-    others = [f"{key} (from {_origin(cls)})" for key, cls in sorted(registry.items()) if _origin(cls)]
+    others = [
+        f"{key} (from {_origin(cls)})" for key, cls in sorted(registry.items()) if _origin(cls)
+    ]
     listing = f"Built-in {kind} names: {', '.join(built_in)}."
     if others:
         listing += f" From installed or registered plugins: {', '.join(others)}."

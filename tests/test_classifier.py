@@ -348,12 +348,22 @@ def test_learning_curve_on_sorted_data_works_as_with_sklearn():
     order = np.argsort(y, kind="stable")
     params = dict(hidden_layer_sizes=(5,), max_iter=30, random_state=0)
     sizes, train_scores, _ = learning_curve(
-        MLPScratchClassifier(**params), X[order], y[order], cv=3, shuffle=False,
-        train_sizes=[0.2, 0.6, 1.0], error_score="raise",
+        MLPScratchClassifier(**params),
+        X[order],
+        y[order],
+        cv=3,
+        shuffle=False,
+        train_sizes=[0.2, 0.6, 1.0],
+        error_score="raise",
     )
     _, their_train_scores, _ = learning_curve(
-        MLPClassifier(**params), X[order], y[order], cv=3, shuffle=False,
-        train_sizes=[0.2, 0.6, 1.0], error_score="raise",
+        MLPClassifier(**params),
+        X[order],
+        y[order],
+        cv=3,
+        shuffle=False,
+        train_sizes=[0.2, 0.6, 1.0],
+        error_score="raise",
     )
     assert np.isfinite(train_scores).all()
     np.testing.assert_allclose(train_scores[0], their_train_scores[0])

@@ -182,6 +182,8 @@ def test_from_estimator_draws_a_regressors_loss_and_validation_r2(digits, tmp_pa
     )
     display = LossCurveDisplay.from_estimator(_fit(make_pipeline(MinMaxScaler(), reg), X, y))
     assert set(display.lines_) == {"loss", "validation_loss", "validation_score"}
-    np.testing.assert_allclose(display.lines_["validation_score"].get_ydata(), reg.validation_scores_)
+    np.testing.assert_allclose(
+        display.lines_["validation_score"].get_ydata(), reg.validation_scores_
+    )
     assert display.ax_.get_title() == "MLPScratchRegressor"
     assert len(_render_png(display, tmp_path / "regressor.png")) > 1000

@@ -89,7 +89,9 @@ def test_early_stopping_records_r2_as_sklearn(diabetes):
 def test_r2_in_a_scaled_pipeline_is_not_below_sklearn(make_data):
     X, y = make_data()
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-    params = dict(hidden_layer_sizes=(16,), solver="lbfgs", alpha=10.0, max_iter=200, random_state=0)
+    params = dict(
+        hidden_layer_sizes=(16,), solver="lbfgs", alpha=10.0, max_iter=200, random_state=0
+    )
 
     def r2(estimator):
         model = TransformedTargetRegressor(
@@ -238,7 +240,9 @@ def test_workflows_pipeline_search_cross_validate_joblib_and_safe_files(diabetes
     ).fit(X, y)
     model = search.best_estimator_
     joblib.dump(model, tmp_path / "model.joblib")
-    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict(X), model.predict(X))
+    np.testing.assert_array_equal(
+        joblib.load(tmp_path / "model.joblib").predict(X), model.predict(X)
+    )
     save(model, tmp_path / "model.skbp")
     np.testing.assert_array_equal(load(tmp_path / "model.skbp").predict(X), model.predict(X))
 
