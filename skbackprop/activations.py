@@ -19,6 +19,9 @@ built-in supports that aliasing, and the training loop uses it to reuse one
 set of buffers for every minibatch. Without ``out`` the inputs are never
 modified. A third-party activation may leave ``out`` out of its signatures:
 the network then lets it allocate its result.
+
+The optional ``to_onnx(graph, Z)`` writes the activation as ONNX operators,
+so that fitted networks using it can be exported (:mod:`skbackprop.onnx`).
 """
 
 from functools import cache
@@ -116,6 +119,40 @@ class Activation(Plugin):
         """
         return np.multiply(dA, self.derivative(Z, A), out=out)
 
+    def to_onnx(self, graph, Z):
+        """The activation as ONNX operators, to export a fitted network (optional).
+
+        Only :mod:`skbackprop.onnx` calls it. Implement it to make networks that
+        use this activation exportable; :func:`skbackprop.testing.check_activation`
+        then runs the graph against :meth:`forward`, in float32 and float64.
+
+        Parameters
+        ----------
+        graph : skbackprop.onnx.OnnxGraph
+            Adds operators, ``graph.op("Tanh", Z)``, and constants;
+            ``graph.dtype`` is the network's floating type.
+        Z : skbackprop.onnx.OnnxTensor
+            Pre-activations of shape (n_samples, n_units). ``+ - * /`` with
+            tensors or numbers add the matching ONNX operators.
+
+        Returns
+        -------
+        A : skbackprop.onnx.OnnxTensor
+            The activations, of the same shape and dtype as ``Z``.
+
+        Raises
+        ------
+        NotImplementedError
+            When the class does not implement it: the network cannot be exported.
+        """
+        cls = type(self)
+        raise NotImplementedError(
+            f"{self!r} cannot be exported to ONNX: the activation {cls.__module__}."
+            f"{cls.__qualname__} does not implement to_onnx(graph, Z). Add that method, "
+            'e.g. `def to_onnx(self, graph, Z): return graph.op("Tanh", Z)`, as described '
+            "in 'Exporting to ONNX' in the plugin guide (docs/plugins.rst)."
+        )
+
 
 class Identity(Activation):
     """The identity, ``f(z) = z``: a linear layer."""
@@ -130,6 +167,9 @@ class Identity(Activation):
 
     def backward(self, Z, A, dA, out=None):
         return dA.copy() if out is None else _into(out, dA)
+
+    def to_onnx(self, graph, Z):
+        return graph.op("Identity", Z)
 
 
 class Sigmoid(Activation):
@@ -147,6 +187,9 @@ class Sigmoid(Activation):
     def derivative(self, Z, A):
         return A * (1.0 - A)
 
+    def to_onnx(self, graph, Z):
+        return graph.op("Sigmoid", Z)
+
 
 class Tanh(Activation):
     """The hyperbolic tangent, ``f(z) = tanh(z)``."""
@@ -158,6 +201,9 @@ class Tanh(Activation):
 
     def derivative(self, Z, A):
         return 1.0 - A * A
+
+    def to_onnx(self, graph, Z):
+        return graph.op("Tanh", Z)
 
 
 class ReLU(Activation):
@@ -174,6 +220,9 @@ class ReLU(Activation):
     def backward(self, Z, A, dA, out=None):
         # Multiplying by a boolean mask is ~10x faster than masked assignment.
         return np.multiply(dA, Z > 0, out=out)
+
+    def to_onnx(self, graph, Z):
+        return graph.op("Relu", Z)
 
 
 class LeakyReLU(Activation):
@@ -195,6 +244,10 @@ class LeakyReLU(Activation):
 
     def derivative(self, Z, A):
         return np.where(Z > 0, Z.dtype.type(1), Z.dtype.type(self.negative_slope))
+
+    def to_onnx(self, graph, Z):
+        # Not ONNX's LeakyRelu: its slope is a float32 attribute, 1e-10 off in float64.
+        return graph.op("Where", graph.op("Greater", Z, 0.0), Z, Z * self.negative_slope)
 
 
 class ELU(Activation):
@@ -220,6 +273,12 @@ class ELU(Activation):
         # For z <= 0, f'(z) = alpha e^z = f(z) + alpha.
         return np.where(Z > 0, Z.dtype.type(1), A + Z.dtype.type(self.alpha))
 
+    def to_onnx(self, graph, Z):
+        # Not ONNX's Elu: onnxruntime has no float64 kernel, and alpha would be a
+        # float32 attribute. ONNX has no expm1; exp(z) - 1 is as close in absolute terms.
+        negative_part = self.alpha * (graph.op("Exp", graph.op("Min", Z, 0.0)) - 1.0)
+        return graph.op("Where", graph.op("Greater", Z, 0.0), Z, negative_part)
+
 
 class Softplus(Activation):
     """Softplus, ``f(z) = log(1 + e^z)``, a smooth ReLU whose slope is the sigmoid."""
@@ -231,6 +290,11 @@ class Softplus(Activation):
 
     def derivative(self, Z, A):
         return expit(Z)
+
+    def to_onnx(self, graph, Z):
+        # logaddexp(z, 0) = max(z, 0) + log(1 + e^-|z|), as numpy computes it;
+        # onnxruntime's Softplus has no float64 kernel.
+        return graph.op("Max", Z, 0.0) + graph.op("Log", 1.0 + graph.op("Exp", -graph.op("Abs", Z)))
 
 
 class GELU(Activation):
@@ -248,6 +312,10 @@ class GELU(Activation):
     def derivative(self, Z, A):
         density = np.exp(-0.5 * Z * Z) / np.sqrt(2.0 * np.pi)
         return (self._cdf(Z) + Z * density).astype(Z.dtype, copy=False)
+
+    def to_onnx(self, graph, Z):
+        # graph.erf: onnxruntime's Erf has no float64 kernel.
+        return Z * (0.5 * (1.0 + graph.erf(Z / np.sqrt(2.0))))
 
     @staticmethod
     def _cdf(Z):
@@ -311,6 +379,9 @@ class Softmax(Activation):
         dZ = np.subtract(dA, row_dot, out=out)
         dZ *= A
         return dZ
+
+    def to_onnx(self, graph, Z):
+        return graph.op("Softmax", Z, axis=1)
 
 
 def _row_sums(A):
