@@ -104,6 +104,15 @@ def _classifier_shapes(operator):
     """Output types: labels (int64 or string) and probabilities (n_samples, n_classes)."""
     check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
     classifier = operator.raw_operator
+    zipmap = operator.scope_inst.get_options(classifier, dict(zipmap=True))["zipmap"]
+    if zipmap is not False and operator.outputs[1].type.to_onnx_type().tensor_type.elem_type == (
+        TensorProto.DOUBLE
+    ):
+        raise ValueError(
+            "ONNX's ZipMap (skl2onnx's default output of classifiers, a list of dicts) takes "
+            "float32 probabilities only. Convert float64 input with the option zipmap=False, "
+            "e.g. skl2onnx.to_onnx(model, X, options={'zipmap': False}), or convert float32 X."
+        )
     n_samples = operator.inputs[0].get_first_dimension()
     n_classes = len(classifier.classes_)
     if _target_type(classifier) == "multilabel-indicator":

@@ -1,7 +1,10 @@
 """Conformance checks of activations: ``forward`` and its vector-Jacobian product ``backward``."""
 
+from unittest import SkipTest
+
 import numpy as np
 
+from ..activations import Activation
 from ._common import (
     SEED,
     assert_close,
@@ -206,6 +209,57 @@ def check_activation_in_classifier(activation):
     check_fits_in_classifier(activation, "activation")
 
 
+def _implements_to_onnx(activation):
+    return getattr(type(activation), "to_onnx", None) not in (None, Activation.to_onnx)
+
+
+def check_activation_onnx(activation):
+    """When the class implements ``to_onnx``, onnxruntime runs its graph as ``forward`` computes.
+
+    In float32 and float64, for pre-activations in [-12, 12]. An activation
+    without ``to_onnx`` passes (the method is optional: only exporting needs
+    it). Raises :class:`unittest.SkipTest` when onnx or onnxruntime is not
+    installed.
+    """
+    if not _implements_to_onnx(activation):
+        return
+    try:
+        import onnxruntime
+    except ImportError:
+        raise SkipTest(
+            "onnxruntime is not installed: to_onnx is not checked (pip install 'skbackprop[onnx]')"
+        ) from None
+    from ..onnx import activation_to_onnx
+
+    # float32 results may differ by a few units in the last place (operators
+    # are evaluated in another order); float64 ones to about 1e-15.
+    for dtype, tolerance in ((np.float32, 1e-6), (np.float64, 1e-12)):
+        Z, _ = _points(dtype, shape=(50, 4), scale=12.0)
+        try:
+            model = activation_to_onnx(activation, dtype)
+            session = onnxruntime.InferenceSession(
+                model.SerializeToString(), providers=["CPUExecutionProvider"]
+            )
+            A = session.run(None, {"Z": Z})[0]
+        except Exception as exc:  # invalid graph, missing kernel: say which and where
+            fail(
+                activation,
+                f"onnxruntime cannot run the graph of to_onnx in {np.dtype(dtype).name}: "
+                f"{type(exc).__name__}: {exc}. Use operators with a kernel for this dtype "
+                "(graph.erf for erf), and constants through graph.constant or plain numbers.",
+            )
+        assert_dtype(activation, A, dtype, "the graph of to_onnx")
+        assert_close(
+            activation,
+            A,
+            activation.forward(Z.copy()),
+            f"the graph of to_onnx disagrees with forward in {np.dtype(dtype).name}",
+            rtol=tolerance,
+            atol=tolerance,
+            at=("Z", Z),
+        )
+
+
 # Inputs first: a plugin that overwrites them would fail the others confusingly.
 ACTIVATION_CHECKS = [
     check_activation_inputs_unchanged,
@@ -216,4 +270,5 @@ ACTIVATION_CHECKS = [
     check_activation_rows_independent,
     check_activation_pickle,
     check_activation_in_classifier,
+    check_activation_onnx,
 ]
