@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Everything the test suite exercises, optional features included.
-EXTRAS := test,plot,progress,docs,dask,persist
+EXTRAS := test,plot,progress,docs,dask,persist,onnx
 
 .PHONY: demo test docs bench lint clean
 

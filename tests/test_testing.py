@@ -1,9 +1,12 @@
 """The conformance checks: every built-in passes, deliberately broken plugins are caught."""
 
 import re
+import sys
+from unittest import SkipTest
 
 import numpy as np
 import pytest
+from scipy.special import erf
 
 from skbackprop import registry
 from skbackprop.activations import ELU, Activation, LeakyReLU, Sigmoid, Softmax
@@ -150,6 +153,56 @@ def test_failure_message_names_the_plugin_and_the_numbers():
 
 def test_an_activation_may_declare_that_backward_overwrites_dA():
     check_activation(DeclaredOverwritingSigmoid())
+
+
+class SwishWithOnnx(Swish):
+    def to_onnx(self, graph, Z):
+        return Z * graph.op("Sigmoid", Z * self.beta)
+
+
+class SwishWithWrongOnnx(Swish):
+    def to_onnx(self, graph, Z):
+        return Z * graph.op("Sigmoid", Z)  # forgot the factor beta
+
+
+class ErfActivation(Activation):
+    """Right in float32; in float64 onnxruntime has no Erf kernel (graph.erf has one)."""
+
+    def forward(self, Z):
+        return erf(Z).astype(Z.dtype)
+
+    def derivative(self, Z, A):
+        return (2 / np.sqrt(np.pi) * np.exp(-Z * Z)).astype(Z.dtype)
+
+    def to_onnx(self, graph, Z):
+        return graph.op("Erf", Z)
+
+
+def test_an_activation_with_a_correct_to_onnx_passes():
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    check_activation(SwishWithOnnx(beta=1.5))
+
+
+@pytest.mark.parametrize(
+    "activation, message",
+    [
+        (SwishWithWrongOnnx(beta=1.5), r"graph of to_onnx disagrees with forward in float32"),
+        (ErfActivation(), r"onnxruntime cannot run the graph of to_onnx in float64.*graph\.erf"),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Activation) else "",
+)
+def test_check_activation_catches_a_wrong_onnx_graph(activation, message):
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    with pytest.raises(AssertionError, match=message):
+        check_activation(activation)
+
+
+def test_the_onnx_check_is_skipped_without_onnxruntime(monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime raises ImportError
+    check_onnx = next(c for c in plugin_checks(Swish()) if c.__name__ == "check_activation_onnx")
+    with pytest.raises(SkipTest, match="onnxruntime is not installed"):
+        check_onnx(SwishWithWrongOnnx())
+    check_activation(SwishWithWrongOnnx())  # the other checks still run, and pass
 
 
 # ------------------------------------------------------------------------------- losses
