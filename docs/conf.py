@@ -68,10 +68,18 @@ numpydoc_class_members_toctree = False
 # method a subclass overrides.)
 
 # -- Examples gallery ------------------------------------------------------
+# Examples that need an optional extra are shown but not run when it is missing
+# (sphinx-gallery runs only the files that match filename_pattern).
+_EXTRA_OF_EXAMPLE = {"onnx_export": ("skl2onnx", "onnxruntime")}
+_NOT_RUNNABLE = [
+    example
+    for example, modules in _EXTRA_OF_EXAMPLE.items()
+    if any(importlib.util.find_spec(module) is None for module in modules)
+]
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
-    "filename_pattern": r"/plot_",
+    "filename_pattern": r"/plot_" + "".join(f"(?!{example})" for example in _NOT_RUNNABLE),
     "within_subsection_order": "gallery_order.ExampleOrder",
     "download_all_examples": False,
     "reference_url": {"skbackprop": None},
