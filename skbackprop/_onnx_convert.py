@@ -26,7 +26,7 @@ _CLASSIFIER_OPTIONS = {
 }
 
 
-def layer_activations(network):
+def _layer_activations(network):
     """The activation of every weight layer, the output layer's last.
 
     The one place the converters read a network's activations (switch it to
@@ -60,7 +60,7 @@ def _graph_of(scope, container, dtype):
 def _network_output(graph, network, X):
     """The network's output ``a^L`` for the graph value ``X``, as ``Network.predict``."""
     A = X
-    for W, b, activation in zip(network.weights, network.biases, layer_activations(network)):
+    for W, b, activation in zip(network.weights, network.biases, _layer_activations(network)):
         Z = graph.op("MatMul", A, W) + b  # z^l = a^{l-1} W^l + b^l
         A = _translate_activation(activation, graph, Z)
     return A
