@@ -14,6 +14,7 @@ from skl2onnx.common.data_types import Int64TensorType, StringTensorType
 from skl2onnx.common.utils import check_input_and_output_numbers
 
 from ._classifier import MLPScratchClassifier
+from ._regressor import MLPScratchRegressor
 from .onnx import OnnxGraph, OnnxTensor, _translate_activation
 
 __all__ = ["register_converters"]
@@ -37,7 +38,7 @@ def _layer_activations(network):
 
 def _target_type(classifier):
     """``"binary"``, ``"multiclass"`` or ``"multilabel-indicator"``, as fit saw it."""
-    return classifier._label_binarizer.y_type_
+    return classifier._target_type()
 
 
 def _graph_of(scope, container, dtype):
@@ -115,6 +116,11 @@ def _classifier_shapes(operator):
         )
     n_samples = operator.inputs[0].get_first_dimension()
     n_classes = len(classifier.classes_)
+    if n_classes == 1 and zipmap is not False:
+        raise ValueError(
+            "A classifier fitted on a single class has two probability columns (as in "
+            "scikit-learn) but one class for ZipMap: convert it with the option zipmap=False."
+        )
     if _target_type(classifier) == "multilabel-indicator":
         label_type = Int64TensorType([n_samples, n_classes])
     elif _uses_class_indices(operator.scope_inst, classifier):
@@ -125,7 +131,7 @@ def _classifier_shapes(operator):
         label_type = Int64TensorType([n_samples])
     operator.outputs[0].type = label_type
     # The probabilities' dtype is the input's (skl2onnx's convention, set by its parser).
-    operator.outputs[1].type.shape = [n_samples, n_classes]
+    operator.outputs[1].type.shape = [n_samples, max(n_classes, 2)]
 
 
 def _probabilities(graph, output, target_type, n_outputs):
@@ -142,7 +148,7 @@ def _probabilities(graph, output, target_type, n_outputs):
     return clipped
 
 
-def _labels(graph, output, target_type, classes):
+def _labels(graph, output, target_type, classes, n_classes):
     """``MLPScratchClassifier.predict``: what ``LabelBinarizer.inverse_transform`` does."""
     above_half = graph.op("Greater", output, 0.5)
     if target_type == "multilabel-indicator":
@@ -150,6 +156,8 @@ def _labels(graph, output, target_type, classes):
     if target_type == "binary":
         as_index = graph.op("Cast", above_half, to=TensorProto.INT64)
         index = graph.op("Reshape", as_index, graph.constant(np.array([-1], np.int64)))
+        if n_classes == 1:  # the single class seen in fit is always predicted
+            index = graph.op("Gather", graph.constant(np.zeros(2, np.int64)), index, axis=0)
     else:
         # Of the network's output, not of the probabilities (ties differ after clipping).
         index = graph.op("ArgMax", output, axis=1, keepdims=0)
@@ -165,10 +173,30 @@ def _convert_classifier(scope, operator, container):
     output = _network_output(graph, network, _network_input(graph, operator))
     target_type = _target_type(classifier)
     classes = None if _uses_class_indices(scope, classifier) else _label_constants(classifier)
-    labels = _labels(graph, output, target_type, classes)
+    labels = _labels(graph, output, target_type, classes, len(classifier.classes_))
     graph._add_node("Identity", [labels.name], operator.outputs[0].full_name, "", {})
     probabilities = _probabilities(graph, output, target_type, network.layer_sizes[-1])
     _write_output(graph, probabilities, operator.outputs[1])
+
+
+# ------------------------------------------------------------------- regressor
+
+
+def _regressor_shapes(operator):
+    """One output: predictions of shape (n_samples, n_outputs), as skl2onnx's regressors."""
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    n_samples = operator.inputs[0].get_first_dimension()
+    # The dtype is the input's (skl2onnx's convention, set by its parser).
+    operator.outputs[0].type.shape = [n_samples, operator.raw_operator.n_outputs_]
+
+
+def _convert_regressor(scope, operator, container):
+    # predict is the network's output: the output activation is the inverse
+    # link (the identity, or the exponential of the Poisson loss).
+    network = operator.raw_operator.network_
+    graph = _graph_of(scope, container, network.params.dtype)
+    output = _network_output(graph, network, _network_input(graph, operator))
+    _write_output(graph, output, operator.outputs[0])
 
 
 def register_converters():
@@ -179,4 +207,7 @@ def register_converters():
         _classifier_shapes,
         _convert_classifier,
         options=_CLASSIFIER_OPTIONS,
+    )
+    update_registered_converter(
+        MLPScratchRegressor, "SkbackpropMLPScratchRegressor", _regressor_shapes, _convert_regressor
     )

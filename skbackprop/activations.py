@@ -342,6 +342,9 @@ class Exp(Activation):
     def backward(self, Z, A, dA, out=None):
         return np.multiply(dA, A, out=out)
 
+    def to_onnx(self, graph, Z):
+        return graph.op("Exp", graph.op("Min", Z, _log_max(graph.dtype)))
+
 
 class Softmax(Activation):
     """Softmax over the units of each sample, ``a_k = e^{z_k} / Σ_j e^{z_j}``.

@@ -14,7 +14,7 @@ skl2onnx = pytest.importorskip("skl2onnx", reason="the onnx extra is not install
 onnxruntime = pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
 
 import skbackprop.onnx  # noqa: E402
-from skbackprop import MLPScratchClassifier, registry  # noqa: E402
+from skbackprop import MLPScratchClassifier, MLPScratchRegressor, registry  # noqa: E402
 from skbackprop.activations import Activation  # noqa: E402
 from skbackprop.onnx import OnnxTensor, _standalone_graph  # noqa: E402
 from skbackprop.testing import check_activation  # noqa: E402
@@ -43,10 +43,10 @@ def _run(model, X, **options):
     return session.run(None, {session.get_inputs()[0].name: X})
 
 
-def _problem(kind, dtype, n_samples=60, n_features=4):
+def _problem(kind, dtype, n_samples=60, n_features=4, scale=2.0):
     """Features in a wide range (several pre-activation regimes) and targets of ``kind``."""
     rng = np.random.RandomState(0)
-    X = rng.normal(scale=2.0, size=(n_samples, n_features)).astype(dtype)
+    X = rng.normal(scale=scale, size=(n_samples, n_features)).astype(dtype)
     score = X @ rng.normal(size=(n_features, 3))
     if kind == "binary":
         return X, (score[:, 0] > 0).astype(int)
@@ -71,7 +71,8 @@ def _fit(activation, output_kind, dtype):
     params = dict(params)
     if "output_activation" in params:
         params["output_activation"] = activation
-    X, y = _problem(target_kind, dtype)
+    # Two hidden layers of exponentials overflow on wide inputs (predict then raises).
+    X, y = _problem(target_kind, dtype, scale=0.5 if activation == "exp" else 2.0)
     clf = MLPScratchClassifier(
         hidden_layer_sizes=(6, 5), activation=activation, max_iter=15, random_state=0, **params
     )
@@ -163,6 +164,73 @@ def test_integer_like_labels_come_back_as_int64(encode):
     labels, _ = _run(clf, X, options={"zipmap": False})
     assert labels.dtype == np.int64
     np.testing.assert_array_equal(labels, clf.predict(X).astype(np.int64))
+
+
+# ------------------------------------------------------------------------ regressor
+
+REGRESSION_KINDS = {
+    "single-output": dict(),
+    "multi-output": dict(),
+    "poisson": dict(loss="poisson"),  # an exponential output: the log link's inverse
+}
+
+
+def _regression_problem(kind, dtype, scale):
+    """Targets of order 1."""
+    rng = np.random.RandomState(1)
+    X = rng.normal(scale=scale, size=(60, 4)).astype(dtype)
+    score = np.tanh(X @ rng.normal(scale=0.5, size=(4, 2)))
+    if kind == "poisson":
+        return X, rng.poisson(np.exp(score[:, 0])).astype(dtype)
+    return X, (score if kind == "multi-output" else score[:, 0]).astype(dtype)
+
+
+def _fit_regressor(activation, kind, dtype):
+    X, y = _regression_problem(kind, dtype, scale=0.5 if activation == "exp" else 2.0)
+    reg = MLPScratchRegressor(
+        hidden_layer_sizes=(6, 5),
+        activation=activation,
+        max_iter=15,
+        random_state=0,
+        **REGRESSION_KINDS[kind],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    return reg, X
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("kind", REGRESSION_KINDS)
+@pytest.mark.parametrize("activation", BUILT_IN_ACTIVATIONS)
+def test_onnxruntime_reproduces_the_regressors_predict(activation, kind, dtype):
+    reg, X = _fit_regressor(activation, kind, dtype)
+    (predictions,) = _run(reg, X)
+    expected = reg.predict(X).reshape(len(X), -1)  # one column per target, as skl2onnx's
+    assert predictions.dtype == expected.dtype == dtype
+    assert predictions.shape == expected.shape
+    # Predictions are not bounded like probabilities: the tolerance is relative beyond 1.
+    scale = np.maximum(np.abs(expected), 1)
+    assert (np.abs(predictions - expected) / scale).max() <= TOLERANCE[dtype]
+
+
+def test_the_poisson_regressor_predicts_through_an_exponential():
+    reg, X = _fit_regressor("tanh", "poisson", np.float64)
+    assert reg.out_activation_ == "exp"
+    (predictions,) = _run(reg, X)
+    assert (predictions > 0).all()
+
+
+def test_regressor_pipeline_with_a_scaler():
+    X, y = _regression_problem("single-output", np.float32, scale=2.0)
+    pipe = make_pipeline(
+        StandardScaler(), MLPScratchRegressor(hidden_layer_sizes=(5,), max_iter=20, random_state=0)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe.fit(X, y)
+    (predictions,) = _run(pipe, X)
+    assert np.abs(predictions.ravel() - pipe.predict(X)).max() <= TOLERANCE[np.float32]
 
 
 # ------------------------------------------------------------------ user activations
