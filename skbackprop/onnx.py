@@ -10,12 +10,13 @@ discovery mechanism, so skbackprop's converters are registered by calling
     skbackprop.onnx.register()
     onx = to_onnx(pipeline, X[:1].astype(np.float32))
 
-Importing this module registers nothing and needs neither skl2onnx nor onnx:
-plugin authors use :class:`OnnxGraph` and :func:`activation_to_onnx` without
-them installed. The converters are built from the fitted network itself:
-matrix products for the layers, then each layer's activation translated by
-its own ``to_onnx(graph, Z)`` method (see "Exporting to ONNX" in the plugin
-guide), then the estimator's own ``predict``/``predict_proba`` post-processing.
+Importing this module registers nothing and needs neither skl2onnx nor onnx,
+so activations can import it and write their ``to_onnx(graph, Z)`` method
+(see "Exporting to ONNX" in the plugin guide) without them installed. The
+converters are built from the fitted network itself: matrix products for the
+layers, each layer's activation translated by its own ``to_onnx``, then the
+estimator's own ``predict``/``predict_proba`` post-processing. See
+:doc:`/deploying` for what the graphs compute and how exactly.
 """
 
 import numbers
@@ -273,10 +274,11 @@ def register():
     """Register skbackprop's estimators with skl2onnx (idempotent).
 
     After this call ``skl2onnx.to_onnx`` and ``skl2onnx.convert_sklearn``
-    convert :class:`~skbackprop.MLPScratchClassifier`, alone or inside a
-    pipeline. The classifier takes skl2onnx's usual classifier options:
-    ``zipmap`` (``True``, ``False`` or ``"columns"``), ``nocl`` (labels are
-    class indices) and ``output_class_labels``.
+    convert :class:`~skbackprop.MLPScratchClassifier` and
+    :class:`~skbackprop.MLPScratchRegressor`, alone or inside a pipeline.
+    The classifier takes skl2onnx's usual classifier options: ``zipmap``
+    (``True``, ``False`` or ``"columns"``), ``nocl`` (labels are class
+    indices) and ``output_class_labels``.
 
     Raises
     ------
