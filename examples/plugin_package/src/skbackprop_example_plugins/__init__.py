@@ -39,6 +39,10 @@ class Swish(Activation):
         s = expit(beta * Z)
         return s + beta * A * (1 - s)
 
+    def to_onnx(self, graph, Z):
+        # Optional: makes networks using Swish exportable to ONNX (skbackprop.onnx).
+        return Z * graph.op("Sigmoid", Z * self.beta)
+
 
 class BinaryFocalLoss(Loss):
     """Binary focal loss (Lin et al., 2017), summed over outputs, averaged over samples.
