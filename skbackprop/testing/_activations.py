@@ -224,10 +224,12 @@ def check_activation_onnx(activation):
     if not _implements_to_onnx(activation):
         return
     try:
+        import onnx  # noqa: F401  (activation_to_onnx builds the model with it)
         import onnxruntime
     except ImportError:
         raise SkipTest(
-            "onnxruntime is not installed: to_onnx is not checked (pip install 'skbackprop[onnx]')"
+            "onnx or onnxruntime is not installed: to_onnx is not checked "
+            "(pip install 'skbackprop[onnx]')"
         ) from None
     from ..onnx import activation_to_onnx
 
