@@ -30,10 +30,12 @@ _CLASSIFIER_OPTIONS = {
 def _layer_activations(network):
     """The activation of every weight layer, the output layer's last.
 
-    The one place the converters read a network's activations (switch it to
-    the network's public per-layer accessor when there is one).
+    The one place the converters read a network's activations: through the
+    public per-layer accessor ``Network.activation(layer)`` where it exists,
+    else the private one it replaces.
     """
-    return [network._activation(layer) for layer in range(len(network.layer_sizes) - 1)]
+    activation = getattr(network, "activation", None) or network._activation
+    return [activation(layer) for layer in range(len(network.layer_sizes) - 1)]
 
 
 def _target_type(classifier):

@@ -166,6 +166,24 @@ def test_integer_like_labels_come_back_as_int64(encode):
     np.testing.assert_array_equal(labels, clf.predict(X).astype(np.int64))
 
 
+def test_each_layer_is_exported_with_its_own_activation():
+    # Networks with one activation per hidden layer read it through
+    # Network.activation(layer); set it on a fitted network to check that the
+    # converter asks each layer, not one shared hidden activation.
+    clf, X = _fit("relu", "multiclass-softmax", np.float64)
+    per_layer = [registry.get("activation", name)() for name in ("gelu", "tanh", "softmax")]
+
+    def activation(layer):
+        return per_layer[layer]
+
+    clf.network_.activation = clf.network_._activation = activation
+    labels, proba = _run(clf, X, options={"zipmap": False})
+    assert np.abs(proba - clf.predict_proba(X)).max() <= TOLERANCE[np.float64]
+    np.testing.assert_array_equal(labels, clf.predict(X))
+    relu_network, _ = _fit("relu", "multiclass-softmax", np.float64)
+    assert np.abs(clf.predict_proba(X) - relu_network.predict_proba(X)).max() > 1e-3
+
+
 # ------------------------------------------------------------------------ regressor
 
 REGRESSION_KINDS = {
