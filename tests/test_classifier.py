@@ -347,26 +347,22 @@ def test_learning_curve_on_sorted_data_works_as_with_sklearn():
     X, y = make_classification(n_samples=120, random_state=0)
     order = np.argsort(y, kind="stable")
     params = dict(hidden_layer_sizes=(5,), max_iter=30, random_state=0)
-    sizes, train_scores, _ = learning_curve(
-        MLPScratchClassifier(**params),
-        X[order],
-        y[order],
-        cv=3,
-        shuffle=False,
-        train_sizes=[0.2, 0.6, 1.0],
-        error_score="raise",
+    train_scores = {
+        cls: learning_curve(
+            cls(**params),
+            X[order],
+            y[order],
+            cv=3,
+            shuffle=False,
+            train_sizes=[0.2, 0.6, 1.0],
+            error_score="raise",
+        )[1]
+        for cls in (MLPScratchClassifier, MLPClassifier)
+    }
+    assert np.isfinite(train_scores[MLPScratchClassifier]).all()
+    np.testing.assert_allclose(
+        train_scores[MLPScratchClassifier][0], train_scores[MLPClassifier][0]
     )
-    _, their_train_scores, _ = learning_curve(
-        MLPClassifier(**params),
-        X[order],
-        y[order],
-        cv=3,
-        shuffle=False,
-        train_sizes=[0.2, 0.6, 1.0],
-        error_score="raise",
-    )
-    assert np.isfinite(train_scores).all()
-    np.testing.assert_allclose(train_scores[0], their_train_scores[0])
 
 
 def test_html_representation_links_to_the_api_reference():
