@@ -246,14 +246,23 @@ class Decoder:
         return self._build(cls, encoded, where)
 
     def _network(self, encoded, where):
-        state = self._attributes(Network, encoded.get("state", {}), where)
+        encoded_state = encoded.get("state", {})
+        if isinstance(encoded_state, dict) and "hidden_activation" in encoded_state:
+            # Files written before per-layer activations hold one shared
+            # activation; renamed in place, so values decode in file order.
+            encoded_state = {
+                "hidden_activations" if key == "hidden_activation" else key: value
+                for key, value in encoded_state.items()
+            }
+        state = self._attributes(Network, encoded_state, where)
         try:
             network = Network(
                 state["layer_sizes"],
-                state["hidden_activation"],
+                state["hidden_activations"],
                 state["output_activation"],
                 state["params"].dtype,
             )
+            state["hidden_activations"] = network.hidden_activations  # one per layer
             if state["params"].shape != network.params.shape:
                 raise ValueError(
                     f"params has shape {state['params'].shape}, expected "

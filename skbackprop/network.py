@@ -2,15 +2,17 @@
 
 Notation (layer ``l = 1 … L``, samples in rows)::
 
-    z^l = a^{l-1} W^l + b^l        pre-activation
-    a^l = f(z^l)                   activation, a^0 = X
+    z^l = (a^{l-1} ⊙ m^{l-1}) W^l + b^l    pre-activation
+    a^l = f^l(z^l)                         activation of layer l, a^0 = X
 
+where ``f^l`` is layer ``l``'s own activation and ``m^l`` an inverted-dropout
+mask (entries 0 or ``1/(1-p)``; all ones without dropout, the usual case),
 and the four backpropagation equations, vectorised over the minibatch::
 
-    (BP1) δ^L = ∇_a C ⊙ f'(z^L)                  output error   -> Loss.delta
-    (BP2) δ^l = (δ^{l+1} (W^{l+1})ᵀ) ⊙ f'(z^l)    backward recurrence
-    (BP3) ∂C/∂b^l = Σ_samples δ^l                bias gradient
-    (BP4) ∂C/∂W^l = (a^{l-1})ᵀ δ^l               weight gradient
+    (BP1) δ^L = ∇_a C ⊙ f'(z^L)                              output error -> Loss.delta
+    (BP2) δ^l = (δ^{l+1} (W^{l+1})ᵀ ⊙ m^l) ⊙ f'(z^l)          backward recurrence
+    (BP3) ∂C/∂b^l = Σ_samples δ^l                            bias gradient
+    (BP4) ∂C/∂W^l = (a^{l-1} ⊙ m^{l-1})ᵀ δ^l                 weight gradient
 
 Every ``W^l`` and ``b^l`` is a reshaped view into one flat vector, and the
 gradient is returned as one flat vector of the same layout, so optimizers
@@ -27,6 +29,8 @@ from functools import cache
 
 import numpy as np
 
+from .activations import Identity
+
 __all__ = ["Network", "Workspace"]
 
 
@@ -37,8 +41,9 @@ class Network:
     ----------
     layer_sizes : sequence of int
         Units per layer, input and output included, e.g. ``(64, 100, 10)``.
-    hidden_activation : Activation
-        Activation of every hidden layer.
+    hidden_activations : Activation or sequence of Activation
+        Activation of each hidden layer, first to last; a single one is shared
+        by every hidden layer.
     output_activation : Activation
         Activation of the output layer.
     dtype : numpy dtype, default=np.float64
@@ -48,13 +53,56 @@ class Network:
     ----------
     params : ndarray of shape (n_params,)
         All weights and biases, layer after layer (``W^1``, ``b^1``, ``W^2``, ...).
+    hidden_activations : list of Activation
+        One per hidden layer; see also :meth:`activation`.
     """
 
-    def __init__(self, layer_sizes, hidden_activation, output_activation, dtype=np.float64):
+    def __init__(self, layer_sizes, hidden_activations, output_activation, dtype=np.float64):
         self.layer_sizes = tuple(int(n) for n in layer_sizes)
-        self.hidden_activation = hidden_activation
+        self.hidden_activations = _one_per_hidden_layer(hidden_activations, self.layer_sizes)
         self.output_activation = output_activation
         self.params = np.zeros(self.n_params, dtype=dtype)
+
+    @property
+    def hidden_activation(self):
+        """The activation every hidden layer shares (for code written before per-layer ones).
+
+        Setting it gives every hidden layer that activation. Reading it raises
+        AttributeError when the hidden layers differ: use :attr:`hidden_activations`.
+        """
+        shared = {id(activation) for activation in self.hidden_activations}
+        if len(shared) != 1:
+            raise AttributeError(
+                "The hidden layers do not share one activation; read hidden_activations "
+                "or activation(layer) instead."
+            )
+        return self.hidden_activations[0]
+
+    @hidden_activation.setter
+    def hidden_activation(self, activation):
+        self.hidden_activations = _one_per_hidden_layer(activation, self.layer_sizes)
+
+    def __setstate__(self, state):
+        # Networks pickled before per-layer activations had one shared activation.
+        if "hidden_activation" in state:
+            shared = state.pop("hidden_activation")
+            state["hidden_activations"] = _one_per_hidden_layer(shared, state["layer_sizes"])
+        vars(self).update(state)
+
+    def activation(self, layer):
+        """Activation of the layer that ``weights[layer]`` and ``biases[layer]`` feed.
+
+        Parameters
+        ----------
+        layer : int
+            Index into :attr:`weights` and :attr:`biases`: 0 is the first
+            hidden layer, ``len(weights) - 1`` (or -1) the output layer.
+
+        Returns
+        -------
+        activation : Activation
+        """
+        return [*self.hidden_activations, self.output_activation][layer]
 
     @property
     def n_params(self):
@@ -99,20 +147,22 @@ class Network:
     def initialize(self, initializer, random_state):
         """Fill :attr:`params` with ``initializer``, layer by layer.
 
+        Each hidden layer's initializer sees that layer's activation, the output
+        layer the last hidden layer's (as scikit-learn, which scales every layer
+        by its one hidden activation), and a network without hidden layers
+        :class:`~skbackprop.activations.Identity`.
+
         Parameters
         ----------
         initializer : Initializer
         random_state : numpy.random.RandomState
         """
-        for W, b, (n_in, n_out) in zip(self.weights, self.biases, self._fans()):
-            W[...], b[...] = initializer.initialize(
-                n_in, n_out, self.hidden_activation, random_state
-            )
-
-    def _activation(self, layer):
-        if layer == len(self.layer_sizes) - 2:
-            return self.output_activation
-        return self.hidden_activation
+        scaled_by = self.hidden_activations[-1:] or [Identity()]
+        activations = [*self.hidden_activations, scaled_by[0]]
+        for W, b, (n_in, n_out), activation in zip(
+            self.weights, self.biases, self._fans(), activations
+        ):
+            W[...], b[...] = initializer.initialize(n_in, n_out, activation, random_state)
 
     def workspace(self, max_batch_size):
         """Scratch buffers for passes over batches of up to ``max_batch_size`` rows.
@@ -127,7 +177,7 @@ class Network:
         """
         return Workspace(self, max_batch_size)
 
-    def forward(self, X, workspace=None):
+    def forward(self, X, workspace=None, masks=None):
         """Forward pass keeping what the backward pass needs.
 
         Parameters
@@ -135,28 +185,46 @@ class Network:
         X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         workspace : Workspace, default=None
             Buffers to compute in; without one, fresh arrays are allocated.
+        masks : list of (ndarray or None), default=None
+            Dropout masks, one per weight layer: ``masks[l]`` multiplies the
+            input of ``weights[l]`` (``masks[0]`` the features, ``masks[l]``
+            hidden layer ``l``'s activations); None where nothing is dropped.
+            See :func:`skbackprop.dropout.draw_masks`.
 
         Returns
         -------
         Zs : list of ndarray
             Pre-activations ``z^1 … z^L``.
         As : list
-            Activations ``a^0 = X, a^1 … a^L``. With a workspace, ``Zs`` and
-            ``As[1:]`` are views into its buffers, overwritten by its next use.
+            Activations ``a^0 = X, a^1 … a^L``, before dropout. With a
+            workspace, ``Zs`` and ``As[1:]`` are views into its buffers,
+            overwritten by its next use.
         """
         n_samples = X.shape[0]
         if workspace is None:
             workspace = Workspace(self, n_samples)
+        masks = self._masks_or_none(masks)
         weights, biases = workspace.parameters()
         Zs, As = [], [X]
         for layer, (W, b) in enumerate(zip(weights, biases)):
-            # z^l = a^{l-1} W^l + b^l, then a^l = f(z^l), into the workspace's buffers
-            Z = _matmul(As[-1], W, out=workspace.pre_activations[layer][:n_samples])
+            # z^l = (a^{l-1} ⊙ m^{l-1}) W^l + b^l, then a^l = f^l(z^l), into the workspace
+            inputs = _dropped(As[-1], masks[layer], workspace.dropped_inputs[layer][:n_samples])
+            Z = _matmul(inputs, W, out=workspace.pre_activations[layer][:n_samples])
             Z += b
             Zs.append(Z)
             A = workspace.activations[layer][:n_samples]
-            As.append(_call_with_out(self._activation(layer).forward, Z, out=A))
+            As.append(_call_with_out(self.activation(layer).forward, Z, out=A))
         return Zs, As
+
+    def _masks_or_none(self, masks):
+        n_layers = len(self.layer_sizes) - 1
+        if masks is None:
+            return [None] * n_layers
+        if len(masks) != n_layers:
+            raise ValueError(
+                f"masks must hold one entry per weight layer ({n_layers}), got {len(masks)}."
+            )
+        return masks
 
     def predict(self, X):
         """Network output ``a^L`` for ``X``, keeping no intermediate layers.
@@ -177,10 +245,10 @@ class Network:
             Z = A @ W
             Z += b
             # Z is not needed once activated: activate it in place.
-            A = _call_with_out(self._activation(layer).forward, Z, out=Z)
+            A = _call_with_out(self.activation(layer).forward, Z, out=Z)
         return A
 
-    def backward(self, Y, Zs, As, loss, alpha=0.0, sample_weight=None, workspace=None):
+    def backward(self, Y, Zs, As, loss, alpha=0.0, sample_weight=None, workspace=None, masks=None):
         """Backward pass: the gradient of the regularised loss, as one flat vector.
 
         Parameters
@@ -196,6 +264,8 @@ class Network:
         sample_weight : ndarray of shape (n_samples,), default=None
         workspace : Workspace, default=None
             Buffers to compute in; without one, fresh arrays are allocated.
+        masks : list of (ndarray or None), default=None
+            The dropout masks :meth:`forward` was given.
 
         Returns
         -------
@@ -205,6 +275,7 @@ class Network:
         n_samples = len(Y)
         if workspace is None:
             workspace = Workspace(self, n_samples)
+        masks = self._masks_or_none(masks)
         W, _ = workspace.parameters()
         dW, db = workspace.gradient_weights, workspace.gradient_biases
         ones, hidden_errors = workspace.ones[:n_samples], workspace.hidden_errors
@@ -213,12 +284,15 @@ class Network:
         for layer in reversed(range(len(W))):
             # (BP3) bias gradient Σ_samples δ^l, as ones @ δ: 3-4x faster than np.sum(axis=0)
             np.matmul(ones, delta, out=db[layer])
-            # (BP4) weight gradient (a^{l-1})ᵀ δ^l
-            _matmul(As[layer].T, delta, out=dW[layer])
+            # (BP4) weight gradient (a^{l-1} ⊙ m^{l-1})ᵀ δ^l
+            inputs = _dropped(As[layer], masks[layer], workspace.dropped_inputs[layer][:n_samples])
+            _matmul(inputs.T, delta, out=dW[layer])
             if layer > 0:
-                # (BP2) backward recurrence δ^{l-1} = (δ^l (W^l)ᵀ) ⊙ f'(z^{l-1}), in place
+                # (BP2) backward recurrence δ^{l-1} = (δ^l (W^l)ᵀ ⊙ m^{l-1}) ⊙ f'(z^{l-1}), in place
                 dA = np.matmul(delta, W[layer].T, out=hidden_errors[layer - 1][:n_samples])
-                backward = self.hidden_activation.backward
+                if masks[layer] is not None:
+                    dA *= masks[layer]  # a dropped unit passes no error back
+                backward = self.activation(layer - 1).backward
                 delta = _call_with_out(backward, Zs[layer - 1], As[layer], dA, out=dA)
         if alpha:
             # L2 penalty gradient, through a scratch buffer: no temporary per step.
@@ -251,7 +325,9 @@ class Network:
             value += 0.5 * alpha * squared_norm / _weight_sum(sample_weight, len(Y))
         return value
 
-    def loss_and_gradient(self, X, Y, loss, alpha=0.0, sample_weight=None, workspace=None):
+    def loss_and_gradient(
+        self, X, Y, loss, alpha=0.0, sample_weight=None, workspace=None, masks=None
+    ):
         """Forward and backward pass on one batch.
 
         Parameters
@@ -264,6 +340,9 @@ class Network:
         workspace : Workspace, default=None
             Buffers to compute in, reused from batch to batch; without one,
             fresh arrays are allocated.
+        masks : list of (ndarray or None), default=None
+            Dropout masks of this batch (see :meth:`forward`); the loss and
+            gradient are then those of the thinned network they leave.
 
         Returns
         -------
@@ -273,9 +352,31 @@ class Network:
         """
         if workspace is None:
             workspace = Workspace(self, X.shape[0])
-        Zs, As = self.forward(X, workspace)
+        Zs, As = self.forward(X, workspace, masks)
         value = self.loss(Y, As[-1], loss, alpha, sample_weight, workspace)
-        return value, self.backward(Y, Zs, As, loss, alpha, sample_weight, workspace)
+        return value, self.backward(Y, Zs, As, loss, alpha, sample_weight, workspace, masks)
+
+
+def _one_per_hidden_layer(activations, layer_sizes):
+    """``activations`` as a list with one entry per hidden layer (a single one repeated)."""
+    n_hidden = len(layer_sizes) - 2
+    if not isinstance(activations, (list, tuple)):
+        return [activations] * n_hidden
+    if len(activations) != n_hidden:
+        raise ValueError(
+            f"Got {len(activations)} hidden activations for {n_hidden} hidden layer(s); "
+            "give one per hidden layer, or a single one for all."
+        )
+    return list(activations)
+
+
+def _dropped(A, mask, out):
+    """``A ⊙ mask``, the input a layer sees after dropout (``A`` itself without a mask)."""
+    if mask is None:
+        return A
+    if isinstance(A, np.ndarray):
+        return np.multiply(A, mask, out=out)
+    return A.multiply(mask).tocsr()  # sparse features stay sparse
 
 
 def _weight_sum(sample_weight, n_samples):
@@ -307,6 +408,9 @@ class Workspace:
         ``z^l`` and ``a^l`` of every layer ``l = 1 … L``.
     hidden_errors : list of ndarray of shape (max_batch_size, n_units)
         ``δ^l`` of every hidden layer.
+    dropped_inputs : list of ndarray of shape (max_batch_size, n_units)
+        ``a^{l-1} ⊙ m^{l-1}``, the input of every layer after dropout (only
+        written, so only paid for, when there is a mask).
     gradient : ndarray of shape (n_params,)
         The flat gradient, with ``gradient_weights`` and ``gradient_biases``
         its per-layer views.
@@ -324,6 +428,8 @@ class Workspace:
         self.pre_activations = [np.empty((self.max_batch_size, n), dtype) for n in units]
         self.activations = [np.empty((self.max_batch_size, n), dtype) for n in units]
         self.hidden_errors = [np.empty((self.max_batch_size, n), dtype) for n in units[:-1]]
+        inputs = network.layer_sizes[:-1]
+        self.dropped_inputs = [np.empty((self.max_batch_size, n), dtype) for n in inputs]
         self.gradient = np.empty_like(network.params)
         self.gradient_weights, self.gradient_biases = network.unpack(self.gradient)
         self.penalty_scratch = network.unpack(np.empty_like(network.params))[0]

@@ -147,3 +147,75 @@ def test_forward_keeps_pre_activations_and_activations_of_every_layer():
     assert len(Zs) == 3 and len(As) == 4
     np.testing.assert_allclose(As[1], np.tanh(Zs[0]))
     np.testing.assert_allclose(As[-1], net.predict(X))
+
+
+# ----------------------------------------------------------- per-layer activations
+
+
+def test_each_hidden_layer_uses_its_own_activation_forward_and_backward():
+    X, Y, weights, _ = _problem()
+    net = _network([Tanh(), Softplus()], Softmax())
+    hidden_1 = np.tanh(X @ net.weights[0] + net.biases[0])
+    hidden_2 = np.logaddexp(0.0, hidden_1 @ net.weights[1] + net.biases[1])
+    np.testing.assert_allclose(
+        net.predict(X), Softmax().forward(hidden_2 @ net.weights[2] + net.biases[2])
+    )
+    _, grad = net.loss_and_gradient(X, Y, CrossEntropy(), 0.2, weights)
+    numerical = numerical_gradient(net, X, Y, CrossEntropy(), 0.2, weights)
+    np.testing.assert_allclose(grad, numerical, rtol=1e-5, atol=1e-9)
+
+
+def test_activation_accessor_lists_every_layer_in_weight_order():
+    tanh, relu, softmax = Tanh(), ReLU(), Softmax()
+    net = Network((4, 5, 6, 3), (tanh, relu), softmax)
+    assert net.hidden_activations == [tanh, relu]
+    assert [net.activation(layer) for layer in range(len(net.weights))] == [tanh, relu, softmax]
+    assert net.activation(-1) is softmax
+
+
+def test_single_activation_is_shared_and_readable_as_hidden_activation():
+    relu = ReLU()
+    net = Network((4, 5, 6, 3), relu, Softmax())
+    assert net.hidden_activations == [relu, relu]
+    assert net.hidden_activation is relu
+    tanh = Tanh()
+    net.hidden_activation = tanh  # sets every hidden layer
+    assert net.hidden_activations == [tanh, tanh]
+    net.hidden_activations = [tanh, ReLU()]
+    with pytest.raises(AttributeError, match="hidden_activations"):
+        _ = net.hidden_activation
+
+
+def test_wrong_number_of_hidden_activations_is_refused():
+    with pytest.raises(ValueError, match="3 hidden activations for 2 hidden layer"):
+        Network((4, 5, 6, 3), [ReLU(), ReLU(), ReLU()], Softmax())
+
+
+def test_initializer_sees_each_layers_activation_and_the_last_one_for_the_output():
+    seen = []
+
+    class Recording(GlorotUniform):
+        def initialize(self, fan_in, fan_out, activation, random_state):
+            seen.append(activation)
+            return super().initialize(fan_in, fan_out, activation, random_state)
+
+    sigmoid, relu = Sigmoid(), ReLU()
+    Network((4, 5, 6, 3), [sigmoid, relu], Softmax()).initialize(
+        Recording(), np.random.RandomState(0)
+    )
+    assert seen == [sigmoid, relu, relu]
+    seen.clear()
+    Network((4, 3), [], Sigmoid()).initialize(Recording(), np.random.RandomState(0))
+    assert [type(activation) for activation in seen] == [Identity]
+
+
+def test_network_pickled_with_one_shared_activation_still_loads():
+    net = _network(Tanh(), Softmax())
+    state = dict(vars(net))
+    state["hidden_activation"] = state.pop("hidden_activations")[0]  # the old layout
+    old = Network.__new__(Network)
+    old.__setstate__(dict(state))  # what unpickling an old network does
+    assert old.hidden_activations == [state["hidden_activation"]] * 2
+    assert "hidden_activation" not in vars(old)
+    X, _, _, _ = _problem()
+    np.testing.assert_array_equal(old.predict(X), net.predict(X))

@@ -113,6 +113,25 @@ def test_configured_plugin_instances_keep_their_parameters_and_state(tmp_path):
     assert_predicts_identically(loaded, model, X)
 
 
+def test_file_written_before_per_layer_activations_still_loads(tmp_path):
+    model = tiny(hidden_layer_sizes=(4, 3), activation="tanh").fit(X, Y_MULTICLASS)
+    path = tmp_path / "model.skbp"
+    save(model, path)
+
+    def one_shared_activation(metadata):
+        # What earlier versions wrote: "hidden_activation", one plugin for every layer.
+        network = metadata["model"]["state"]["network_"]["state"]
+        network["hidden_activation"] = network.pop("hidden_activations")[0]
+        network["output_activation"] = network.pop("output_activation")  # keep the file order
+        network["params"] = network.pop("params")
+
+    rewrite_metadata(path, one_shared_activation)
+    loaded = load(path)
+    assert len(loaded.network_.hidden_activations) == 2
+    assert loaded.network_.hidden_activation is loaded.activation_
+    assert_predicts_identically(loaded, model, X)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
     "y",
