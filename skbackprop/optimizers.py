@@ -20,7 +20,7 @@ import scipy.optimize
 
 from ._plugin import Plugin
 
-__all__ = ["Optimizer", "SGD", "Adam", "LBFGS"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "LBFGS"]
 
 
 class Optimizer(Plugin):
@@ -172,6 +172,47 @@ class Adam(Optimizer):
         update = np.divide(m, denominator, out=grad)
         update *= step_size
         params -= update  # w ← w - η_t m / (√v + ε)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019).
+
+    Every step first shrinks the parameters, ``w ← (1 - η λ) w``, then takes
+    :class:`Adam`'s step. The decay never passes through the gradient, so
+    Adam's per-parameter scaling does not weaken it where gradients are
+    large, unlike an L2 penalty (the estimator's ``alpha``, which adds
+    ``alpha w`` to the gradient and can be combined with it). As in
+    ``torch.optim.AdamW``, the decay is scaled by the current learning rate
+    ``η`` (so it follows the schedule) and applies to every entry of the
+    parameter vector, biases included.
+
+    Parameters
+    ----------
+    weight_decay : float, default=0.01
+        Decoupled decay rate ``λ``, non-negative; 0 gives :class:`Adam`.
+    beta_1 : float, default=0.9
+        Decay rate of the first-moment estimate, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay rate of the second-moment estimate, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+    """
+
+    name = "adamw"
+
+    def __init__(self, weight_decay=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        super().__init__(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+        self.weight_decay = weight_decay
+
+    def step(self, params, grad, learning_rate):
+        if self.weight_decay < 0:
+            raise ValueError(
+                f"AdamW's weight_decay must be non-negative, got {self.weight_decay!r}."
+            )
+        # The Adam step does not depend on params, so decaying first is the
+        # paper's w ← w - η (m̂ / (√v̂ + ε) + λ w) with both terms at the old w.
+        params *= 1.0 - learning_rate * self.weight_decay  # w ← (1 - η λ) w
+        super().step(params, grad, learning_rate)
 
 
 class LBFGS(Optimizer):

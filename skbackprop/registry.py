@@ -61,7 +61,7 @@ _BUILTINS = {
         losses.AbsoluteError,
         losses.Huber,
     ],
-    "optimizer": [optimizers.SGD, optimizers.Adam, optimizers.LBFGS],
+    "optimizer": [optimizers.SGD, optimizers.Adam, optimizers.AdamW, optimizers.LBFGS],
     "initializer": [initializers.GlorotUniform, initializers.HeNormal, initializers.Normal],
     "schedule": [
         schedules.Constant,

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from skbackprop.optimizers import LBFGS, SGD, Adam
+from skbackprop.optimizers import LBFGS, SGD, Adam, AdamW
 
 
 def test_sgd_without_momentum_is_plain_gradient_descent():
@@ -37,7 +37,7 @@ def test_adam_first_step_has_the_size_of_the_learning_rate():
     assert optimizer.t_ == 1
 
 
-@pytest.mark.parametrize("optimizer", [SGD(), Adam()], ids=repr)
+@pytest.mark.parametrize("optimizer", [SGD(), Adam(), AdamW(weight_decay=1e-4)], ids=repr)
 def test_stochastic_optimizers_minimise_a_quadratic_and_pickle_with_their_state(optimizer):
     target = np.array([3.0, -1.0, 0.5])
     params = np.zeros(3, dtype=np.float32)
@@ -65,3 +65,65 @@ def test_lbfgs_minimises_in_place_and_records_iterations():
     assert result.success
     np.testing.assert_allclose(params, target)
     assert seen and seen[-1] <= seen[0]
+
+
+# ------------------------------------------------------------------------------ AdamW
+
+
+def _adamw_by_hand(w, gradients, lr, weight_decay, beta_1, beta_2, epsilon):
+    """torch.optim.AdamW's documented update, written out (Loshchilov and Hutter's Algorithm 2)."""
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for t, g in enumerate(gradients, start=1):
+        w = w - lr * weight_decay * w  # decoupled decay, at the old weights
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g * g
+        m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
+        w = w - lr * m_hat / (np.sqrt(v_hat) + epsilon)
+    return w
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_adamw_steps_match_torchs_adamw_update_written_out(dtype):
+    rng = np.random.RandomState(0)
+    start = rng.normal(size=30)
+    gradients = [rng.normal(size=30) for _ in range(5)]
+    # epsilon=0: torch adds ε to √v̂, scikit-learn's Adam (ours) to √v; without ε they agree.
+    optimizer = AdamW(weight_decay=0.3, beta_1=0.8, beta_2=0.95, epsilon=0.0)
+    params = start.astype(dtype)
+    optimizer.initialize(params)
+    for g in gradients:
+        optimizer.step(params, g.astype(dtype), learning_rate=0.05)
+    expected = _adamw_by_hand(start, gradients, 0.05, 0.3, 0.8, 0.95, 0.0)
+    np.testing.assert_allclose(params, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_adamw_epsilon_is_added_as_in_the_packages_adam():
+    rng = np.random.RandomState(1)
+    start, gradients = rng.normal(size=10), [rng.normal(size=10) for _ in range(3)]
+    decayed, plain = start.copy(), start.copy()
+    adamw, adam = AdamW(weight_decay=0.0, epsilon=1e-3), Adam(epsilon=1e-3)
+    adamw.initialize(decayed)
+    adam.initialize(plain)
+    for g in gradients:
+        adamw.step(decayed, g.copy(), 0.01)
+        adam.step(plain, g.copy(), 0.01)
+    np.testing.assert_array_equal(decayed, plain)  # weight_decay=0 is exactly Adam
+
+
+def test_adamw_decay_bypasses_the_moments():
+    params = np.array([2.0, -4.0])
+    optimizer = AdamW(weight_decay=0.5)
+    optimizer.initialize(params)
+    for _ in range(3):
+        optimizer.step(params, np.zeros(2), learning_rate=0.1)
+    # Zero gradients: Adam moves nothing, the decay shrinks by (1 - ηλ) per step.
+    np.testing.assert_allclose(params, np.array([2.0, -4.0]) * 0.95**3, rtol=1e-12)
+    assert not optimizer.first_moment_.any() and not optimizer.second_moment_.any()
+
+
+def test_adamw_refuses_a_negative_weight_decay():
+    params = np.zeros(2)
+    optimizer = AdamW(weight_decay=-0.1)
+    optimizer.initialize(params)
+    with pytest.raises(ValueError, match="weight_decay must be non-negative"):
+        optimizer.step(params, np.ones(2), 0.1)

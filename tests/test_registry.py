@@ -83,7 +83,7 @@ def test_available_lists_the_builtin_names_sorted(clean_registry):
     names = available("activation")
     assert names == sorted(names)
     assert {"identity", "logistic", "sigmoid", "tanh", "relu", "softmax"} <= set(names)
-    assert set(available("optimizer")) == {"adam", "lbfgs", "sgd"}
+    assert set(available("optimizer")) == {"adam", "adamw", "lbfgs", "sgd"}
 
 
 def test_an_unknown_kind_is_refused_with_the_kinds():

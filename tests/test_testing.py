@@ -12,7 +12,7 @@ from skbackprop import registry
 from skbackprop.activations import ELU, Activation, LeakyReLU, Sigmoid, Softmax
 from skbackprop.initializers import Initializer, Normal
 from skbackprop.losses import BinaryCrossEntropy, Loss
-from skbackprop.optimizers import LBFGS, SGD, Adam, Optimizer
+from skbackprop.optimizers import LBFGS, SGD, Adam, AdamW, Optimizer
 from skbackprop.schedules import Adaptive, InvScaling, LearningRateSchedule
 from skbackprop.testing import (
     check_activation,
@@ -38,6 +38,7 @@ def _registered_plugins():
         SGD(momentum=0.0, nesterov=False),
         SGD(momentum=0.5, nesterov=False),
         Adam(beta_1=0.5, beta_2=0.9),
+        AdamW(weight_decay=0.1, beta_1=0.8),
         LBFGS(max_fun=50),
         Normal(scale=0.1),
         InvScaling(power_t=0.25),
