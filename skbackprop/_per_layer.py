@@ -24,7 +24,7 @@ import numbers
 
 from . import registry
 
-__all__ = ["resolve_dropout_rates", "resolve_hidden_activations"]
+__all__ = ["resolve_activation", "resolve_dropout_rates"]
 
 
 def _is_sequence(value):
@@ -44,14 +44,14 @@ def _one_per_layer(value, n_hidden_layers, parameter, example):
     return list(value)
 
 
-def resolve_hidden_activations(activation, n_hidden_layers, parameter="activation"):
-    """One fresh activation plugin per hidden layer.
+def resolve_activation(activation, n_hidden_layers, parameter="activation"):
+    """The ``activation`` parameter as fresh plugins: one shared, or one per hidden layer.
 
     Parameters
     ----------
     activation : str, Activation or sequence of them
-        A registered name or an instance, shared by every hidden layer, or
-        one per hidden layer.
+        A registered name or an instance, shared by every hidden layer, or a
+        list or tuple of them, one per hidden layer.
     n_hidden_layers : int
         Number of hidden layers of the network.
     parameter : str, default="activation"
@@ -59,10 +59,11 @@ def resolve_hidden_activations(activation, n_hidden_layers, parameter="activatio
 
     Returns
     -------
-    activations : list of Activation
-        ``n_hidden_layers`` resolved plugins (copies, never the user's
-        objects). A single value is resolved once, so every layer shares one
-        object, as the estimator's ``activation_`` does.
+    activation : Activation or list of Activation
+        A copy of a single value (never the user's object), or a list of
+        ``n_hidden_layers`` copies for a sequence: what the estimator keeps as
+        ``activation_`` and :class:`~skbackprop.network.Network` takes as its
+        hidden activations.
 
     Raises
     ------
@@ -73,7 +74,7 @@ def resolve_hidden_activations(activation, n_hidden_layers, parameter="activatio
         If an entry is neither a name nor an activation instance.
     """
     if not _is_sequence(activation):
-        return [registry.resolve("activation", activation, parameter)] * n_hidden_layers
+        return registry.resolve("activation", activation, parameter)
     entries = _one_per_layer(activation, n_hidden_layers, parameter, lambda n: ("relu",) * n)
     return [
         registry.resolve("activation", entry, f"{parameter}[{index}]")

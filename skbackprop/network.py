@@ -67,8 +67,9 @@ class Network:
     def hidden_activation(self):
         """The activation every hidden layer shares (for code written before per-layer ones).
 
-        Setting it gives every hidden layer that activation. Reading it raises
-        AttributeError when the hidden layers differ: use :attr:`hidden_activations`.
+        Setting it to one activation gives every hidden layer that activation;
+        a sequence sets one per hidden layer. Reading it raises AttributeError
+        when the hidden layers differ: use :attr:`hidden_activations`.
         """
         shared = {id(activation) for activation in self.hidden_activations}
         if len(shared) != 1:
@@ -79,8 +80,8 @@ class Network:
         return self.hidden_activations[0]
 
     @hidden_activation.setter
-    def hidden_activation(self, activation):
-        self.hidden_activations = _one_per_hidden_layer(activation, self.layer_sizes)
+    def hidden_activation(self, activations):
+        self.hidden_activations = _one_per_hidden_layer(activations, self.layer_sizes)
 
     def __setstate__(self, state):
         # Networks pickled before per-layer activations had one shared activation.

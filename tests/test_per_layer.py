@@ -3,33 +3,35 @@
 import pytest
 from sklearn.base import clone
 
-from skbackprop._per_layer import resolve_dropout_rates, resolve_hidden_activations
+from skbackprop._per_layer import resolve_activation, resolve_dropout_rates
 from skbackprop.activations import LeakyReLU, ReLU, Tanh
 
 
-def test_single_activation_is_resolved_once_and_shared_by_every_layer():
-    activations = resolve_hidden_activations("tanh", 3)
-    assert len(activations) == 3 and isinstance(activations[0], Tanh)
-    assert activations[0] is activations[1] is activations[2]
+def test_single_activation_is_resolved_to_one_copy_for_every_layer():
+    leaky = LeakyReLU(negative_slope=0.2)
+    resolved = resolve_activation(leaky, 3)
+    assert isinstance(resolved, LeakyReLU) and resolved is not leaky
+    assert resolved.negative_slope == 0.2
+    assert isinstance(resolve_activation("tanh", 0), Tanh)  # checked even without hidden layers
 
 
 def test_sequence_mixes_names_and_copies_of_configured_instances():
     leaky = LeakyReLU(negative_slope=0.2)
-    activations = resolve_hidden_activations(("relu", leaky, "tanh"), 3)
+    activations = resolve_activation(("relu", leaky, "tanh"), 3)
     assert [type(a) for a in activations] == [ReLU, LeakyReLU, Tanh]
     assert activations[1] is not leaky and activations[1].negative_slope == 0.2
 
 
 def test_wrong_number_of_activations_names_the_parameter_and_the_layer_count():
     with pytest.raises(ValueError, match=r"activation has 2 entries.*3 hidden layer"):
-        resolve_hidden_activations(["relu", "tanh"], 3)
+        resolve_activation(["relu", "tanh"], 3)
 
 
 def test_bad_entry_is_named_by_its_position():
     with pytest.raises(ValueError, match=r"activation\[1\]"):
-        resolve_hidden_activations(["relu", "nonsense"], 2)
+        resolve_activation(["relu", "nonsense"], 2)
     with pytest.raises(TypeError, match=r"activation\[0\]"):
-        resolve_hidden_activations([3.0, "relu"], 2)
+        resolve_activation([3.0, "relu"], 2)
 
 
 def test_dropout_rates_put_the_input_rate_first():
