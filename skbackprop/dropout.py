@@ -36,15 +36,19 @@ def draw_masks(rates, layer_sizes, n_samples, random_state, dtype=np.float64):
 
     Returns
     -------
-    masks : list of (ndarray of shape (n_samples, layer_sizes[l]) or None)
+    masks : list of (ndarray of shape (n_samples, layer_sizes[l]) or None), or None
         Entries ``0`` (dropped) or ``1 / (1 - rate)`` (kept); None where the
-        rate is 0.
+        rate is 0, and None instead of the list when every rate is 0, so a
+        training loop can always pass the result to
+        :meth:`~skbackprop.network.Network.loss_and_gradient`.
     """
     if len(rates) != len(layer_sizes) - 1:
         raise ValueError(
             f"Got {len(rates)} dropout rates for {len(layer_sizes) - 1} weight layers; "
             "give one per weight layer (the features, then each hidden layer)."
         )
+    if not any(rates):
+        return None
     masks = []
     for rate, n_units in zip(rates, layer_sizes[:-1]):
         if not rate:

@@ -227,22 +227,28 @@ class Network:
             )
         return masks
 
-    def predict(self, X):
+    def predict(self, X, n_layers=None):
         """Network output ``a^L`` for ``X``, keeping no intermediate layers.
 
         Allocates its own arrays on every call (no workspace), so one network
-        can predict from many threads at once.
+        can predict from many threads at once. Never drops units: dropout is
+        for training only.
 
         Parameters
         ----------
         X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        n_layers : int, default=None
+            Stop after this many layers and return ``a^{n_layers}``, e.g. 1 for
+            the first hidden layer's activations; None runs every layer.
 
         Returns
         -------
         A : ndarray of shape (n_samples, n_outputs)
+            Or of shape ``(n_samples, layer_sizes[n_layers])``.
         """
         A = X
-        for layer, (W, b) in enumerate(zip(self.weights, self.biases)):
+        layers = list(zip(self.weights, self.biases))[:n_layers]
+        for layer, (W, b) in enumerate(layers):
             Z = A @ W
             Z += b
             # Z is not needed once activated: activate it in place.

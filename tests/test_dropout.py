@@ -40,7 +40,7 @@ def test_masks_are_reproducible_and_rate_zero_draws_nothing():
         assert a.dtype == np.float32
         np.testing.assert_array_equal(a, b)
     untouched = np.random.RandomState(5)
-    draw_masks([0.0, 0.0, 0.0], LAYER_SIZES, 7, untouched)
+    assert draw_masks([0.0, 0.0, 0.0], LAYER_SIZES, 7, untouched) is None  # no dropout
     assert untouched.random_sample() == np.random.RandomState(5).random_sample()
 
 

@@ -219,3 +219,12 @@ def test_network_pickled_with_one_shared_activation_still_loads():
     assert "hidden_activation" not in vars(old)
     X, _, _, _ = _problem()
     np.testing.assert_array_equal(old.predict(X), net.predict(X))
+
+
+def test_predict_can_stop_at_a_hidden_layer():
+    X, _, _, _ = _problem()
+    net = _network([Tanh(), Softplus()], Softmax())
+    Zs, As = net.forward(X)
+    np.testing.assert_allclose(net.predict(X, n_layers=1), As[1], rtol=1e-13)
+    np.testing.assert_allclose(net.predict(X, n_layers=2), As[2], rtol=1e-13)
+    np.testing.assert_allclose(net.predict(X, n_layers=3), net.predict(X), rtol=1e-13)
