@@ -24,7 +24,9 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 
 from . import registry
 from ._callbacks import EpochTasks
+from ._hidden_features import HiddenFeaturesMixin
 from ._holdout import ValidationSet, hold_out
+from ._per_layer import resolve_activation, resolve_dropout_rates
 from ._rollback import unchanged_on_error
 from ._training import TrainingLoop, TrainingSettings, TrainingState
 from ._validation import check_hidden_layer_sizes, check_parameters, check_sample_weight
@@ -74,7 +76,7 @@ def _assign_layers(views, values, name):
         view[...] = value
 
 
-class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
+class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEstimator):
     """Base class of skbackprop's multilayer perceptrons; not meant to be used directly.
 
     Subclasses define ``__init__`` with their parameters (every one of the
@@ -159,6 +161,16 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
 
         previous_optimizer = None if first_pass else type(self.optimizer_)
         self._resolve_plugins(first_pass, incremental)
+        dropout_rates = resolve_dropout_rates(
+            self.dropout, len(hidden_layer_sizes), self.input_dropout
+        )
+        if any(dropout_rates) and not self.optimizer_.stochastic:
+            raise ValueError(
+                f"dropout needs a stochastic solver: solver={self.solver!r} minimises one "
+                "deterministic full-batch loss, which fresh random masks would change at "
+                "every evaluation. Use solver='adam', 'adamw' or 'sgd', or set dropout=0 "
+                "and input_dropout=0."
+            )
         self.loss_function_.check_targets(Y)
         layer_sizes = (X.shape[1], *hidden_layer_sizes, Y.shape[1])
         if first_pass:
@@ -214,7 +226,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             self.loss_function_,
             self.optimizer_,
             self.learning_rate_schedule_,
-            self._training_settings(early_stopping),
+            self._training_settings(early_stopping, dropout_rates),
             state,
             tasks,
         )
@@ -234,7 +246,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         )
         return self
 
-    def _training_settings(self, early_stopping):
+    def _training_settings(self, early_stopping, dropout_rates):
         return TrainingSettings(
             alpha=self.alpha,
             batch_size=self.batch_size,
@@ -246,12 +258,14 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             early_stopping=early_stopping,
             early_stopping_metric=getattr(self, "early_stopping_metric", "score"),
             learning_rate_init=self.learning_rate_init,
+            dropout_rates=tuple(dropout_rates),
         )
 
     def _resolve_plugins(self, first_pass, incremental):
         """Turn the plugin parameters into fresh fitted copies (never the user's objects)."""
         target_type = self._target_type()
-        self.activation_ = registry.resolve("activation", self.activation, "activation")
+        n_hidden_layers = len(check_hidden_layer_sizes(self.hidden_layer_sizes))
+        self.activation_ = resolve_activation(self.activation, n_hidden_layers)
         loss = registry.resolve("loss", self.loss, "loss")
         self.loss_function_ = loss.for_target(target_type)
         output_activation = getattr(self, "output_activation", "auto")

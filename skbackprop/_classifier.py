@@ -33,11 +33,15 @@ class MLPScratchClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     ----------
     hidden_layer_sizes : int or tuple of int, default=(100,)
         Units of each hidden layer; ``()`` gives a network without hidden layers.
-    activation : str or Activation, default="relu"
+    activation : str, Activation or sequence of them, default="relu"
         Hidden activation: ``"identity"``, ``"logistic"``/``"sigmoid"``,
         ``"tanh"``, ``"relu"``, ``"leaky_relu"``, ``"elu"``, ``"softplus"``,
         ``"gelu"``, a registered plugin name, or an
         :class:`~skbackprop.activations.Activation` instance.
+        Give a list or tuple, one entry per hidden layer, for per-layer
+        activations, e.g. ``("relu", "relu", "tanh")``; a grid search over
+        configured instances in a sequence searches over whole tuples
+        (``activation__...`` routing does not reach inside a tuple).
     solver : str or Optimizer, default="adam"
         ``"adam"``, ``"sgd"``, ``"lbfgs"`` or an
         :class:`~skbackprop.optimizers.Optimizer` instance. A name builds the
@@ -114,6 +118,18 @@ class MLPScratchClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     early_stopping_metric : {"score", "loss"}, default="score"
         What early stopping watches on the validation set: ``"score"``
         (accuracy, as scikit-learn) or ``"loss"``.
+    dropout : float or sequence of float, default=0.0
+        Inverted dropout: the probability in [0, 1) of dropping each hidden
+        unit on each training minibatch, for every hidden layer or one per
+        hidden layer. Masks come from ``random_state`` (two fits with the same
+        seed are identical); ``predict`` and ``transform`` use the whole
+        network. Stochastic solvers only: ``solver="lbfgs"`` refuses it.
+        ``loss_curve_`` is then the loss of the thinned networks.
+    input_dropout : float, default=0.0
+        Probability of dropping each input feature on each training minibatch.
+    transform_layer : int, default=-1
+        Hidden layer whose activations :meth:`transform` returns: 0 for the
+        first, -1 for the last.
 
     Attributes
     ----------
@@ -125,8 +141,12 @@ class MLPScratchClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         Bias vector of each layer, views into ``network_.params``.
     network_ : Network
         The trained network (parameters and activations).
-    activation_, output_activation_ : Activation
-        Resolved hidden and output activations.
+    activation_ : Activation or list of Activation
+        Resolved hidden activation, or one per hidden layer when
+        ``activation`` is a sequence (``network_.activation(layer)`` gives
+        the activation of any layer).
+    output_activation_ : Activation
+        Resolved output activation.
     out_activation_ : str
         Name of the output activation (scikit-learn's attribute).
     loss_function_ : Loss
@@ -212,6 +232,9 @@ class MLPScratchClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         weight_init="glorot_uniform",
         class_weight=None,
         early_stopping_metric="score",
+        dropout=0.0,
+        input_dropout=0.0,
+        transform_layer=-1,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -241,6 +264,9 @@ class MLPScratchClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self.weight_init = weight_init
         self.class_weight = class_weight
         self.early_stopping_metric = early_stopping_metric
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.transform_layer = transform_layer
 
     # ------------------------------------------------------------------ fit
 

@@ -36,10 +36,14 @@ class MLPScratchRegressor(RegressorMixin, BaseMultilayerPerceptron):
         registered plugin name or a :class:`~skbackprop.losses.Loss` instance.
     hidden_layer_sizes : int or tuple of int, default=(100,)
         Units of each hidden layer; ``()`` gives a linear model.
-    activation : str or Activation, default="relu"
+    activation : str, Activation or sequence of them, default="relu"
         Hidden activation: any name of ``skbackprop.available("activation")``
         (``"identity"``, ``"logistic"``, ``"tanh"``, ``"relu"``, ...) or an
         :class:`~skbackprop.activations.Activation` instance.
+        Give a list or tuple, one entry per hidden layer, for per-layer
+        activations, e.g. ``("relu", "relu", "tanh")``; a grid search over
+        configured instances in a sequence searches over whole tuples
+        (``activation__...`` routing does not reach inside a tuple).
     solver : str or Optimizer, default="adam"
         ``"adam"``, ``"sgd"``, ``"lbfgs"`` or an
         :class:`~skbackprop.optimizers.Optimizer` instance. A name builds the
@@ -100,6 +104,18 @@ class MLPScratchRegressor(RegressorMixin, BaseMultilayerPerceptron):
     early_stopping_metric : {"score", "loss"}, default="score"
         What early stopping watches on the validation set: ``"score"`` (R², as
         scikit-learn) or ``"loss"``.
+    dropout : float or sequence of float, default=0.0
+        Inverted dropout: the probability in [0, 1) of dropping each hidden
+        unit on each training minibatch, for every hidden layer or one per
+        hidden layer. Masks come from ``random_state`` (two fits with the same
+        seed are identical); ``predict`` and ``transform`` use the whole
+        network. Stochastic solvers only: ``solver="lbfgs"`` refuses it.
+        ``loss_curve_`` is then the loss of the thinned networks.
+    input_dropout : float, default=0.0
+        Probability of dropping each input feature on each training minibatch.
+    transform_layer : int, default=-1
+        Hidden layer whose activations :meth:`transform` returns: 0 for the
+        first, -1 for the last.
 
     Attributes
     ----------
@@ -109,8 +125,12 @@ class MLPScratchRegressor(RegressorMixin, BaseMultilayerPerceptron):
         Bias vector of each layer, views into ``network_.params``.
     network_ : Network
         The trained network (parameters and activations).
-    activation_, output_activation_ : Activation
-        Resolved hidden and output activations.
+    activation_ : Activation or list of Activation
+        Resolved hidden activation, or one per hidden layer when
+        ``activation`` is a sequence (``network_.activation(layer)`` gives
+        the activation of any layer).
+    output_activation_ : Activation
+        Resolved output activation.
     out_activation_ : str
         Name of the output activation (``"identity"``, ``"exp"``, ...).
     loss_function_ : Loss
@@ -194,6 +214,9 @@ class MLPScratchRegressor(RegressorMixin, BaseMultilayerPerceptron):
         output_activation="auto",
         weight_init="glorot_uniform",
         early_stopping_metric="score",
+        dropout=0.0,
+        input_dropout=0.0,
+        transform_layer=-1,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -222,6 +245,9 @@ class MLPScratchRegressor(RegressorMixin, BaseMultilayerPerceptron):
         self.output_activation = output_activation
         self.weight_init = weight_init
         self.early_stopping_metric = early_stopping_metric
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.transform_layer = transform_layer
 
     @with_callbacks
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):

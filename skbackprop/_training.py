@@ -30,6 +30,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .dropout import draw_masks
+
 __all__ = ["TrainingLoop", "TrainingSettings", "TrainingState", "resolve_batch_size"]
 
 #: An epoch loss this many times the loss at the start of a call counts as exploding ...
@@ -49,6 +51,8 @@ class TrainingSettings:
 
     ``early_stopping`` is whether early stopping is in force for this call
     (a validation set exists, the solver is stochastic, not ``partial_fit``).
+    ``dropout_rates`` holds one dropout probability per weight layer (the
+    features, then each hidden layer; see :func:`~skbackprop.dropout.draw_masks`).
     """
 
     alpha: float
@@ -61,6 +65,7 @@ class TrainingSettings:
     early_stopping: bool
     early_stopping_metric: str
     learning_rate_init: float
+    dropout_rates: tuple = ()
 
 
 @dataclass
@@ -211,10 +216,12 @@ class TrainingLoop:
 
     # ----------------------------------------------------------- minibatches
 
-    def _run_epoch(self, X, Y, sample_weight, order, scratch):
+    def _run_epoch(self, X, Y, sample_weight, order, scratch, random_state):
         """One pass over the minibatches in ``order``; returns (mean loss, first minibatch loss).
 
         Stops at the first non-finite minibatch loss and returns it as the mean.
+        With dropout, each minibatch thins the network with masks drawn from
+        ``random_state``.
         """
         network, optimizer = self.network, self.optimizer
         learning_rate = self.schedule.learning_rate_
@@ -224,6 +231,13 @@ class TrainingLoop:
             batch_weight = None if sample_weight is None else sample_weight[rows]
             if batch_weight is not None and not batch_weight.any():
                 continue  # a batch of zero weight carries no gradient
+            masks = draw_masks(  # None without dropout
+                self.settings.dropout_rates,
+                network.layer_sizes,
+                batch.stop - batch.start,
+                random_state,
+                network.params.dtype,
+            )
             batch_loss, grad = network.loss_and_gradient(
                 _take_rows(X, rows, scratch.X),
                 _take_rows(Y, rows, scratch.Y),
@@ -231,6 +245,7 @@ class TrainingLoop:
                 self.settings.alpha,
                 batch_weight,
                 scratch.workspace,
+                masks,
             )
             if not math.isfinite(batch_loss):
                 return batch_loss, first_loss
@@ -265,7 +280,7 @@ class TrainingLoop:
             Scored after every epoch; with early stopping it drives the
             stopping rule and the best weights are kept.
         random_state : numpy.random.RandomState
-            Source of the shuffles.
+            Source of the shuffles and the dropout masks.
         incremental : bool
             Run a single epoch (``partial_fit``).
 
@@ -289,7 +304,9 @@ class TrainingLoop:
                     random_state.shuffle(order)  # the permutation sklearn.utils.shuffle draws
                 # Overflow is detected below and reported once, not per operation.
                 with np.errstate(over="ignore", invalid="ignore"):
-                    epoch_loss, first_loss = self._run_epoch(X, Y, sample_weight, order, scratch)
+                    epoch_loss, first_loss = self._run_epoch(
+                        X, Y, sample_weight, order, scratch, random_state
+                    )
                 if not (math.isfinite(epoch_loss) and np.isfinite(network.params.sum())):
                     self._recover_from_divergence(last_finite_params, X, Y, sample_weight)
                     self.tasks.end()

@@ -40,6 +40,9 @@ def test_constructor_matches_sklearn_mlp_classifier_parameters_and_defaults():
         "weight_init",
         "class_weight",
         "early_stopping_metric",
+        "dropout",
+        "input_dropout",
+        "transform_layer",
     }
 
 
