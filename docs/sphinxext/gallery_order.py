@@ -7,6 +7,7 @@ READING_ORDER = [
     "plot_relu_softmax_and_binary.py",
     "plot_custom_activation_and_loss.py",
     "plot_compare_activations_solvers.py",
+    "plot_dropout_and_hidden_features.py",
     "plot_onnx_export.py",
 ]
 
