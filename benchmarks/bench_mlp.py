@@ -46,6 +46,10 @@ predict
 memory
     Peak resident memory (RSS) of ``fit`` in a fresh child process, above the
     resident memory once the data are loaded (``VmHWM`` from ``/proc``).
+dropout
+    skbackprop's epoch time with ``dropout=0.5`` on every hidden layer against
+    the same network without dropout (drawing the masks, the forward and
+    backward multiplications): the median of side-by-side ratios.
 """
 
 import argparse
@@ -191,6 +195,29 @@ def time_fit(library, X, y, hidden, solver, epochs, regression=False):
     start = time.perf_counter()
     model.fit(X, y)
     return time.perf_counter() - start, model
+
+
+def skbackprop_epoch_seconds(X, y, hidden, extra_epochs, **params):
+    """``(fit(1 + k epochs) - fit(1 epoch)) / k`` of skbackprop with ``params``."""
+    seconds = []
+    for epochs in (1, 1 + extra_epochs):
+        model = MLPScratchClassifier(
+            hidden, max_iter=epochs, tol=0.0, n_iter_no_change=epochs, random_state=0, **params
+        )
+        start = time.perf_counter()
+        model.fit(X, y)
+        seconds.append(time.perf_counter() - start)
+    return (seconds[1] - seconds[0]) / extra_epochs
+
+
+def dropout_cost(X, y, hidden, extra_epochs, repeats):
+    """Epoch times without and with dropout=0.5, and the median side-by-side ratio."""
+    plain, dropped = [], []
+    for _ in range(repeats):
+        plain.append(skbackprop_epoch_seconds(X, y, hidden, extra_epochs))
+        dropped.append(skbackprop_epoch_seconds(X, y, hidden, extra_epochs, dropout=0.5))
+    ratios = [d / p for d, p in zip(dropped, plain) if p > 0]
+    return np.median(plain), np.median(dropped), np.median(ratios) if ratios else float("nan")
 
 
 def gemm_epoch_seconds(layer_sizes, n_samples, batch_size, dtype, repeats=1):
@@ -528,6 +555,19 @@ def main(argv=None):
             f"float32 ({X_train.nbytes / 2**20:.0f} MiB), each in a fresh process:\n"
         )
         print(memory_table(memory))
+
+        hidden = (16, 8) if mode == "tiny" else (256, 256)
+        X_train = X_train[: 2_000 if mode == "tiny" else 8_000]
+        y_train = y_train[: len(X_train)]
+        extra_epochs, repeats = (1, 1) if mode == "tiny" else (2, 3 if mode == "quick" else 5)
+        plain, dropped, ratio = dropout_cost(X_train, y_train, hidden, extra_epochs, repeats)
+        print(
+            f"\nCost of dropout=0.5, skbackprop, adam, hidden {hidden}, "
+            f"{X_train.shape[0]:,} x {X_train.shape[1]} float32:\n"
+        )
+        header = ["", "epoch ms", "dropout epoch ms", "dropout/plain"]
+        row = ["dropout", f"{1e3 * plain:.1f}", f"{1e3 * dropped:.1f}", f"{ratio:.2f}"]
+        print(rst_table(header, [row]))
         print(f"\ntotal benchmark time: {time.perf_counter() - started:.0f} s")
     return 0
 

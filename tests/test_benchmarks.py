@@ -26,3 +26,4 @@ def test_benchmark_tiny_run_prints_every_table():
     assert re.search(r"^tiny regression +adam ", out, flags=re.MULTILINE)  # vs MLPRegressor
     assert "opt ms" in out and "skb/(GEMM+opt)" in out
     assert "predict_proba" in out and "GEMM/skl" in out and "MiB added by fit" in out
+    assert "dropout epoch ms" in out and "dropout/plain" in out
