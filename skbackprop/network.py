@@ -103,7 +103,10 @@ class Network:
         -------
         activation : Activation
         """
-        return [*self.hidden_activations, self.output_activation][layer]
+        n_hidden = len(self.hidden_activations)
+        if layer < 0:
+            layer += n_hidden + 1
+        return self.output_activation if layer == n_hidden else self.hidden_activations[layer]
 
     @property
     def n_params(self):

@@ -170,7 +170,9 @@ def test_activation_accessor_lists_every_layer_in_weight_order():
     net = Network((4, 5, 6, 3), (tanh, relu), softmax)
     assert net.hidden_activations == [tanh, relu]
     assert [net.activation(layer) for layer in range(len(net.weights))] == [tanh, relu, softmax]
-    assert net.activation(-1) is softmax
+    assert (
+        net.activation(-1) is softmax and net.activation(-2) is relu and net.activation(-3) is tanh
+    )
 
 
 def test_single_activation_is_shared_and_readable_as_hidden_activation():
