@@ -39,7 +39,14 @@ def test_constructor_matches_sklearn_mlp_regressor_parameters_and_defaults():
     for name, parameter in theirs.items():
         assert name in ours, name
         assert ours[name].default == parameter.default, name
-    assert set(ours) - set(theirs) == {"output_activation", "weight_init", "early_stopping_metric"}
+    assert set(ours) - set(theirs) == {
+        "output_activation",
+        "weight_init",
+        "early_stopping_metric",
+        "dropout",
+        "input_dropout",
+        "transform_layer",
+    }
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
