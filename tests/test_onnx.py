@@ -190,6 +190,26 @@ def test_each_layer_is_exported_with_its_own_activation():
     assert np.abs(clf.predict_proba(X) - relu_network.predict_proba(X)).max() > 1e-3
 
 
+
+def test_per_layer_activation_parameter_and_dropout_export_exactly():
+    # activation given as a tuple: the fitted network's own per-layer activations;
+    # dropout is for training only, so the exported graph has none.
+    X, y = _problem("multiclass", np.float64)
+    clf = MLPScratchClassifier(
+        hidden_layer_sizes=(6, 5),
+        activation=("gelu", "tanh"),
+        dropout=0.3,
+        max_iter=15,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    labels, proba = _run(clf, X, options={"zipmap": False})
+    assert np.abs(proba - clf.predict_proba(X)).max() <= TOLERANCE[np.float64]
+    np.testing.assert_array_equal(labels, clf.predict(X))
+
+
 # ------------------------------------------------------------------------ regressor
 
 REGRESSION_KINDS = {
