@@ -190,7 +190,6 @@ def test_each_layer_is_exported_with_its_own_activation():
     assert np.abs(clf.predict_proba(X) - relu_network.predict_proba(X)).max() > 1e-3
 
 
-
 def test_per_layer_activation_parameter_and_dropout_export_exactly():
     # activation given as a tuple: the fitted network's own per-layer activations;
     # dropout is for training only, so the exported graph has none.
