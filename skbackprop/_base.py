@@ -306,7 +306,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
     def _initialize(self, layer_sizes, dtype, random_state):
         """Create and initialise the network."""
         self.network_ = Network(layer_sizes, self.activation_, self.output_activation_, dtype)
-        self.network_.initialize(self.initializer_, random_state)
+        # Without hidden layers scikit-learn still scales by its activation parameter.
+        single = None if isinstance(self.activation_, list) else self.activation_
+        self.network_.initialize(self.initializer_, random_state, single)
         self.n_layers_ = len(layer_sizes)
         self.n_outputs_ = layer_sizes[-1]
 

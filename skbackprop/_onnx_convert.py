@@ -28,14 +28,8 @@ _CLASSIFIER_OPTIONS = {
 
 
 def _layer_activations(network):
-    """The activation of every weight layer, the output layer's last.
-
-    The one place the converters read a network's activations: through the
-    public per-layer accessor ``Network.activation(layer)`` where it exists,
-    else the private one it replaces.
-    """
-    activation = getattr(network, "activation", None) or network._activation
-    return [activation(layer) for layer in range(len(network.layer_sizes) - 1)]
+    """The activation of every weight layer, the output layer's last (``Network.activation``)."""
+    return [network.activation(layer) for layer in range(len(network.layer_sizes) - 1)]
 
 
 def _target_type(classifier):

@@ -148,20 +148,24 @@ class Network:
             start = stop + n_out
         return weights, biases
 
-    def initialize(self, initializer, random_state):
+    def initialize(self, initializer, random_state, activation_without_hidden_layers=None):
         """Fill :attr:`params` with ``initializer``, layer by layer.
 
         Each hidden layer's initializer sees that layer's activation, the output
         layer the last hidden layer's (as scikit-learn, which scales every layer
-        by its one hidden activation), and a network without hidden layers
+        by its one hidden activation). A network without hidden layers is
+        scaled by ``activation_without_hidden_layers`` (scikit-learn's
+        ``activation`` parameter still sets the Glorot factor there), else by
         :class:`~skbackprop.activations.Identity`.
 
         Parameters
         ----------
         initializer : Initializer
         random_state : numpy.random.RandomState
+        activation_without_hidden_layers : Activation, default=None
         """
-        scaled_by = self.hidden_activations[-1:] or [Identity()]
+        fallback = activation_without_hidden_layers or Identity()
+        scaled_by = self.hidden_activations[-1:] or [fallback]
         activations = [*self.hidden_activations, scaled_by[0]]
         for W, b, (n_in, n_out), activation in zip(
             self.weights, self.biases, self._fans(), activations

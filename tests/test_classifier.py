@@ -371,3 +371,13 @@ def test_learning_curve_on_sorted_data_works_as_with_sklearn():
 def test_html_representation_links_to_the_api_reference():
     html = MLPScratchClassifier()._repr_html_()
     assert "generated/skbackprop.MLPScratchClassifier.html" in html
+
+
+@pytest.mark.parametrize("activation", ["logistic", "relu"])
+def test_no_hidden_layers_draws_sklearns_initial_weights(activation):
+    # scikit-learn's Glorot factor follows its activation parameter even with no hidden layer.
+    X, y = make_classification(n_samples=40, random_state=0)
+    params = dict(hidden_layer_sizes=(), activation=activation, max_iter=1, random_state=0)
+    ours = MLPScratchClassifier(**params).fit(X, y)
+    theirs = MLPClassifier(**params).fit(X, y)
+    np.testing.assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-7, atol=1e-12)
