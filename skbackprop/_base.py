@@ -5,7 +5,7 @@ resolution, network set-up, warm starts, validation data, callbacks and the
 all-or-nothing rollback), the fitted network's ``coefs_`` and ``intercepts_``,
 pickling and the forward pass behind ``predict``. The training itself is
 :class:`~skbackprop._training.TrainingLoop`'s, which hands back a
-:class:`~skbackprop._training.TrainingState` that the base publishes as fitted
+:class:`~skbackprop._training_state.TrainingState` that the base publishes as fitted
 attributes.
 
 A concrete estimator (:class:`~skbackprop.MLPScratchClassifier`,
@@ -28,7 +28,8 @@ from ._hidden_features import HiddenFeaturesMixin
 from ._holdout import ValidationSet, hold_out
 from ._per_layer import resolve_activation, resolve_dropout_rates
 from ._rollback import unchanged_on_error
-from ._training import TrainingLoop, TrainingSettings, TrainingState
+from ._training import TrainingLoop
+from ._training_state import TrainingSettings, TrainingState
 from ._validation import check_hidden_layer_sizes, check_parameters, check_sample_weight
 from .activations import Softmax
 from .exceptions import warn_if_version_differs

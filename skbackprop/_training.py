@@ -2,9 +2,9 @@
 
 :class:`TrainingLoop` trains a :class:`~skbackprop.network.Network` with a
 loss, an optimizer and a learning-rate schedule, following the
-:class:`TrainingSettings` it is given, and keeps its progress (epochs, loss
+:class:`~skbackprop._training_state.TrainingSettings` it is given, and keeps its progress (epochs, loss
 curves, the best weights seen, the no-improvement count) in a
-:class:`TrainingState` of its own. It knows nothing of estimators, labels or
+:class:`~skbackprop._training_state.TrainingState` of its own. It knows nothing of estimators, labels or
 input validation: the estimator hands it validated arrays, an optional
 :class:`~skbackprop._holdout.ValidationSet` (which carries its own score) and an
 :class:`~skbackprop._callbacks.EpochTasks`, and publishes the returned state
@@ -22,17 +22,16 @@ this module, as scikit-learn's are to its own:
 silences them.
 """
 
-import copy
 import math
 import warnings
-from dataclasses import dataclass, field, fields
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ._minibatches import MinibatchScratch, resolve_batch_size, take_rows
 from .dropout import draw_masks
 
-__all__ = ["TrainingLoop", "TrainingSettings", "TrainingState", "resolve_batch_size"]
+__all__ = ["TrainingLoop"]
 
 #: An epoch loss this many times the loss at the start of a call counts as exploding ...
 EXPLOSION_FACTOR = 1e3
@@ -45,148 +44,8 @@ _DIVERGENCE_ADVICE = (
 )
 
 
-@dataclass(frozen=True)
-class TrainingSettings:
-    """The hyperparameters the loop follows (the estimator's, checked).
-
-    ``early_stopping`` is whether early stopping is in force for this call
-    (a validation set exists, the solver is stochastic, not ``partial_fit``).
-    ``dropout_rates`` holds one dropout probability per weight layer (the
-    features, then each hidden layer; see :func:`~skbackprop.dropout.draw_masks`).
-    """
-
-    alpha: float
-    batch_size: object
-    max_iter: int
-    shuffle: bool
-    tol: float
-    n_iter_no_change: float
-    verbose: bool
-    early_stopping: bool
-    early_stopping_metric: str
-    learning_rate_init: float
-    dropout_rates: tuple = ()
-
-
-@dataclass
-class TrainingState:
-    """The loop's record of its progress, carried from call to call.
-
-    Each field but ``best_params`` and ``no_improvement_count`` is published
-    as the fitted attribute of the same name with a trailing underscore; those
-    two as private attributes (``_best_params``, ``_no_improvement_count``).
-    """
-
-    n_iter: int = 0
-    t: int = 0
-    loss: float = None
-    loss_curve: list = field(default_factory=list)
-    best_loss: float = np.inf
-    validation_scores: list = None
-    validation_loss_curve: list = None
-    best_validation_score: float = None
-    best_validation_loss: float = None
-    no_improvement_count: int = 0
-    best_params: np.ndarray = None
-
-    _PRIVATE = ("no_improvement_count", "best_params")
-
-    @classmethod
-    def attribute_names(cls):
-        """Map each field to the estimator attribute it is published as."""
-        return {
-            f.name: (f"_{f.name}" if f.name in cls._PRIVATE else f"{f.name}_") for f in fields(cls)
-        }
-
-    @classmethod
-    def resume(cls, attributes):
-        """The state a previous call published, from a mapping of attribute values.
-
-        Lists are copied, so the published ones are never appended to.
-        """
-        state = cls()
-        for name, attribute in cls.attribute_names().items():
-            if attribute in attributes:
-                setattr(state, name, copy.copy(attributes[attribute]))
-        return state
-
-    def published(self):
-        """The fitted attributes to set on the estimator, as a dict."""
-        return {
-            attribute: getattr(self, name) for name, attribute in self.attribute_names().items()
-        }
-
-    def start_call(self, monitored, early_stopping):
-        """Open the validation curves the first time a validation set shows up.
-
-        As in scikit-learn, ``best_loss`` is None while early stopping watches
-        the validation set instead of the training loss.
-        """
-        if monitored and self.validation_scores is None:
-            self.validation_scores = []
-            self.validation_loss_curve = []
-            self.best_validation_score = -np.inf
-            self.best_validation_loss = np.inf
-        if early_stopping:
-            self.best_loss = None
-        elif self.best_loss is None:
-            self.best_loss = np.inf
-
-
-def resolve_batch_size(batch_size, n_samples):
-    """The minibatch size: ``min(200, n_samples)`` for ``"auto"``, else clipped to the data.
-
-    Parameters
-    ----------
-    batch_size : int or "auto"
-    n_samples : int
-
-    Returns
-    -------
-    batch_size : int
-    """
-    if batch_size == "auto":
-        return min(200, n_samples)
-    if batch_size > n_samples:
-        warnings.warn(
-            f"batch_size={batch_size} is larger than the {n_samples} training samples; "
-            f"using batches of {n_samples}.",
-            UserWarning,
-            stacklevel=1,
-        )
-    return int(np.clip(batch_size, 1, n_samples))
-
-
-def _take_rows(X, rows, buffer):
-    """Rows ``rows`` of ``X``: a view for a slice, else gathered into ``buffer`` (dense X)."""
-    if isinstance(rows, slice) or not isinstance(X, np.ndarray):
-        return X[rows]  # a view, or a sparse matrix's own row indexing
-    # mode="clip" skips the bounds check that makes np.take's default 2.7x slower.
-    return np.take(X, rows, axis=0, out=buffer[: len(rows)], mode="clip")
-
-
-class _MinibatchScratch:
-    """Buffers of one ``fit`` call, reused by every minibatch, dropped when it returns.
-
-    The network's workspace, room for one gathered minibatch of ``X`` and ``Y``,
-    and the minibatch slices (computed once: ``gen_batches`` validates its
-    parameters on every call).
-    """
-
-    def __init__(self, network, X, Y, batch_size):
-        n_samples = X.shape[0]
-        self.workspace = network.workspace(batch_size)
-        # Sparse X is gathered by its own row indexing: no dense buffer.
-        self.X = np.empty((batch_size, X.shape[1]), X.dtype) if isinstance(X, np.ndarray) else None
-        self.Y = np.empty((batch_size, Y.shape[1]), Y.dtype)
-        self.batches = [
-            slice(start, min(start + batch_size, n_samples))
-            for start in range(0, n_samples, batch_size)
-        ]
-
-
 class TrainingLoop:
-    """Trains a network, recording its progress in a :class:`TrainingState`.
+    """Trains a network, recording its progress in a :class:`~skbackprop._training_state.TrainingState`.
 
     Parameters
     ----------
@@ -239,8 +98,8 @@ class TrainingLoop:
                 network.params.dtype,
             )
             batch_loss, grad = network.loss_and_gradient(
-                _take_rows(X, rows, scratch.X),
-                _take_rows(Y, rows, scratch.Y),
+                take_rows(X, rows, scratch.X),
+                take_rows(Y, rows, scratch.Y),
                 self.loss,
                 self.settings.alpha,
                 batch_weight,
@@ -292,7 +151,7 @@ class TrainingLoop:
         n_samples = X.shape[0]
         batch_size = resolve_batch_size(settings.batch_size, n_samples)
         order = np.arange(n_samples) if settings.shuffle else None  # None: batches are slices
-        scratch = _MinibatchScratch(network, X, Y, batch_size)  # per fit, never on the estimator
+        scratch = MinibatchScratch(network, X, Y, batch_size)  # per fit, never on the estimator
         last_finite_params = network.params.copy()  # fallback if an epoch diverges
         start_loss = None
         state.n_iter = 0
