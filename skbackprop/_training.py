@@ -2,10 +2,11 @@
 
 :class:`TrainingLoop` trains a :class:`~skbackprop.network.Network` with a
 loss, an optimizer and a learning-rate schedule, following the
-:class:`~skbackprop._training_state.TrainingSettings` it is given, and keeps its progress (epochs, loss
-curves, the best weights seen, the no-improvement count) in a
-:class:`~skbackprop._training_state.TrainingState` of its own. It knows nothing of estimators, labels or
-input validation: the estimator hands it validated arrays, an optional
+:class:`~skbackprop._training_state.TrainingSettings` it is given, and keeps
+its progress (epochs, loss curves, the best weights seen, the no-improvement
+count) in a :class:`~skbackprop._training_state.TrainingState` of its own.
+It knows nothing of estimators, labels or input validation: the estimator
+hands it validated arrays, an optional
 :class:`~skbackprop._holdout.ValidationSet` (which carries its own score) and an
 :class:`~skbackprop._callbacks.EpochTasks`, and publishes the returned state
 as its fitted attributes (``n_iter_``, ``loss_curve_``, ...).
@@ -45,7 +46,7 @@ _DIVERGENCE_ADVICE = (
 
 
 class TrainingLoop:
-    """Trains a network, recording its progress in a :class:`~skbackprop._training_state.TrainingState`.
+    """Trains a network, recording its progress in a ``TrainingState``.
 
     Parameters
     ----------

@@ -17,7 +17,7 @@ __all__ = ["Workspace"]
 
 
 class Workspace:
-    """Scratch buffers of one :class:`~skbackprop.network.Network` for batches of up to ``max_batch_size`` rows.
+    """Scratch buffers of one network for batches of up to ``max_batch_size`` rows.
 
     Reusing the same buffers for every minibatch spares the allocator and
     keeps them warm in the cache. A workspace belongs to one training call
