@@ -119,9 +119,7 @@ def test_step_decay_rejects_a_step_size_that_is_not_a_positive_integer(step_size
 
 
 def test_cosine_annealing_with_a_period_of_one_reaches_the_minimum_after_one_epoch():
-    assert _rates(CosineAnnealing(period=1, min_learning_rate=0.1), 2) == pytest.approx(
-        [0.1, 0.1]
-    )
+    assert _rates(CosineAnnealing(period=1, min_learning_rate=0.1), 2) == pytest.approx([0.1, 0.1])
 
 
 def test_cosine_annealing_follows_the_closed_form_from_max_epochs():
