@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Everything the test suite exercises, optional features included.
 EXTRAS := test,plot,progress,docs,dask,persist,onnx
 
-.PHONY: demo test docs bench lint clean
+.PHONY: demo test docs bench lint mutation clean
 
 $(STAMP): pyproject.toml examples/plugin_package/pyproject.toml $(wildcard examples/plugin_package/src/*/*.py)
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,19 @@ lint: $(STAMP)  ## ruff: lint and formatting
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Mutation testing of the core (docs/testing.rst): not part of `make test` or CI, it takes
+# about MUTATION_MINUTES minutes on two cores. MODULE=skbackprop/schedules.py mutates one file.
+# mutmut keeps its work in mutants/; changing a test makes it re-run every mutant of the
+# modules it runs.
+MODULE ?=
+MUTATION_JOBS ?= 2
+mutation: $(STAMP)  ## mutation testing of the core with mutmut, then the score per module
+	$(BIN)/python -m pip install --quiet -e ".[mutation]"
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS) \
+		$(if $(MODULE),"$(subst /,.,$(basename $(MODULE))).*")
+	$(BIN)/python tools/mutation_score.py
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache mutants
 	rm -rf docs/_build docs/generated docs/auto_examples
