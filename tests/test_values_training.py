@@ -166,11 +166,9 @@ def test_lbfgs_interrupted_keeps_the_last_iterate_and_its_loss():
 class _InterruptedOnce(SquaredError):
     """A squared error whose first evaluation is interrupted (Ctrl-C before any iteration)."""
 
-    calls = 0
-
     def forward(self, Y, A, sample_weight=None):
-        type(self).calls += 1
-        if type(self).calls == 1:
+        self.calls = getattr(self, "calls", 0) + 1
+        if self.calls == 1:
             raise KeyboardInterrupt
         return super().forward(Y, A, sample_weight)
 
