@@ -139,3 +139,30 @@ def test_an_activation_without_a_slope_says_what_to_implement():
         match=r"^Half must implement derivative\(Z, A\) or backward\(Z, A, dA\)\.$",
     ):
         Half().backward(Z, Z / 2, DA)
+
+
+def test_softmax_of_rows_far_apart_still_writes_into_out():
+    # The second row lies 2000 below the first: one shift for the whole batch would
+    # underflow it, so each row is shifted by its own maximum.
+    Z_far = np.array([[0.0, 1.0], [-2000.0, -1999.0]])
+    buffer = np.full_like(Z_far, np.nan)
+    assert Softmax().forward(Z_far, out=buffer) is buffer
+    p = 1 / (1 + math.e)
+    np.testing.assert_allclose(buffer, [[p, 1 - p], [p, 1 - p]], rtol=1e-12)
+
+
+def test_an_activation_without_to_onnx_says_how_to_add_it():
+    class Half(Activation):
+        def __repr__(self):
+            return "Half()"
+
+    message = (
+        "Half() cannot be exported to ONNX: the activation "
+        f"{__name__}.test_an_activation_without_to_onnx_says_how_to_add_it.<locals>.Half "
+        "does not implement to_onnx(graph, Z). Add that method, e.g. `def to_onnx(self, "
+        "graph, Z): return graph.op(\"Tanh\", Z)`, as described in 'Exporting to ONNX' in "
+        "the plugin guide (docs/plugins.rst)."
+    )
+    with pytest.raises(NotImplementedError) as error:
+        Half().to_onnx(None, None)
+    assert str(error.value) == message

@@ -6,6 +6,7 @@ of the loss's own ``forward``), weighted samples and several outputs included.
 """
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -195,3 +196,13 @@ def test_canonical_pairs_are_the_documented_ones():
     assert CrossEntropy.canonical_activation is Softmax
     assert BinaryCrossEntropy.canonical_activation is Sigmoid
     assert SquaredError.canonical_activation is Identity
+
+
+def test_poisson_at_an_underflowed_output_is_infinite_without_numpy_warnings():
+    # exp(z) underflows to 0 for z below about -745: the loss is then +inf, its gradient
+    # -inf for y > 0 (and undefined for y = 0), and numpy must not warn on the way.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Poisson().forward(np.ones((1, 1)), np.zeros((1, 1))) == np.inf
+        grad = Poisson().backward(np.array([[1.0], [0.0]]), np.zeros((2, 1)))
+    assert grad[0, 0] == -np.inf
