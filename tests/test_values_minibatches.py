@@ -25,3 +25,8 @@ def test_a_batch_size_above_the_sample_count_is_clipped_with_a_warning():
     assert [str(w.message) for w in record] == [
         "batch_size=50 is larger than the 10 training samples; using batches of 10."
     ]
+
+
+def test_a_batch_size_below_one_is_raised_to_one():
+    # The estimators refuse such a batch_size first; the rule still guards its own range.
+    assert resolve_batch_size(0, 10) == 1

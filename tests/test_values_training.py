@@ -193,7 +193,10 @@ def test_lbfgs_interrupted_before_any_iteration_reports_the_starting_loss():
     loop, network, tasks = _loop(LBFGS(), loss=_InterruptedOnce())
     network.params[...] = [0.5, 0.25, -1.0]
     with pytest.warns(UserWarning, match="^Training interrupted by user.$"):
-        state = loop.run_full_batch(X, Y, WEIGHTS, None)
+        try:
+            state = loop.run_full_batch(X, Y, WEIGHTS, None)
+        except KeyboardInterrupt:  # a failure of this test, not an interrupted session
+            pytest.fail("The interrupt escaped the training loop.")
     assert state.n_iter == 0 and state.loss_curve == []
     np.testing.assert_array_equal(network.params, [0.5, 0.25, -1.0])
     assert state.loss == pytest.approx(_oracle_loss(network.params), rel=1e-12)
