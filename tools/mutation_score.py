@@ -67,6 +67,9 @@ def main(argv=None):
     header = f"{'module':<30} {'mutants':>7} {'run':>5} {'killed':>6} {'survived':>8} "
     print(header + f"{'no test':>7} {'equiv.':>6} {'killed %':>8} {'+equiv. %':>9}")
     for r in rows:
+        if not r["checked"]:  # not run yet (``make mutation MODULE=...`` runs one module)
+            print(f"{r['module']:<30} {r['mutants']:>7} {'not run':>9}")
+            continue
         print(
             f"{r['module']:<30} {r['mutants']:>7} {r['checked']:>5} {r['killed']:>6} "
             f"{r['survived']:>8} {r['no_tests']:>7} {r['equivalent']:>6} "
