@@ -37,13 +37,13 @@ lint: $(STAMP)  ## ruff: lint and formatting
 	$(BIN)/ruff format --check .
 
 # Mutation testing of the core (docs/testing.rst): not part of `make test` or CI, it takes
-# about MUTATION_MINUTES minutes on two cores. MODULE=skbackprop/schedules.py mutates one file.
-# mutmut keeps its work in mutants/; changing a test makes it re-run every mutant of the
-# modules it runs.
+# about 7 minutes on two cores. MODULE=skbackprop/schedules.py mutates one file.
+# Every run starts afresh: mutmut keeps a survivor's verdict when only a test changed.
 MODULE ?=
 MUTATION_JOBS ?= 2
 mutation: $(STAMP)  ## mutation testing of the core with mutmut, then the score per module
 	$(BIN)/python -m pip install --quiet -e ".[mutation]"
+	rm -rf mutants
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	$(BIN)/mutmut run --max-children $(MUTATION_JOBS) \
 		$(if $(MODULE),"$(subst /,.,$(basename $(MODULE))).*")
