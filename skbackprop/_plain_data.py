@@ -21,6 +21,7 @@ from sklearn.preprocessing import (
 
 from . import registry
 from ._rollback import CALLBACK_ATTRIBUTES
+from .exceptions import ModelFileError
 from .network import Network
 
 __all__ = [
@@ -184,7 +185,8 @@ class Encoder:
 
 
 def refuse(path, problem):
-    raise ValueError(f"{path!r} is not a valid skbackprop model file: {problem}")
+    """Raise :class:`~skbackprop.exceptions.ModelFileError` for ``path``."""
+    raise ModelFileError(path, problem)
 
 
 class Decoder:
