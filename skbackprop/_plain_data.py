@@ -240,11 +240,12 @@ class Decoder:
         try:
             cls = registry.get(kind, name)
         except ValueError as exc:
-            raise ValueError(
-                f"Cannot load {self.path!r}: {where} is the {kind} plugin {name!r}, which is not "
-                "registered in this Python session. Install and import the package that "
-                f"provides it, or register it with skbackprop.registry.register. ({exc})"
-            ) from None
+            refuse(
+                self.path,
+                f"{where} is the {kind} plugin {name!r}, which is not registered in this Python "
+                "session. Install and import the package that provides it, or register it with "
+                f"skbackprop.registry.register. ({exc})",
+            )
         return self._build(cls, encoded, where)
 
     def _network(self, encoded, where):
@@ -257,6 +258,23 @@ class Decoder:
                 for key, value in encoded_state.items()
             }
         state = self._attributes(Network, encoded_state, where)
+        sizes, params = state.get("layer_sizes"), state.get("params")
+        if not (
+            isinstance(sizes, (tuple, list))
+            and len(sizes) >= 2
+            and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes)
+        ):
+            refuse(self.path, f"{where}.layer_sizes must be at least two positive integers.")
+        if not (isinstance(params, np.ndarray) and params.dtype.kind == "f" and params.ndim == 1):
+            refuse(self.path, f"{where}.params must be a 1-D float array.")
+        # Checked before Network() allocates its own vector from the sizes alone.
+        n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+        if params.size != n_params:
+            refuse(
+                self.path,
+                f"{where}.params holds {params.size} values; layers {tuple(sizes)} "
+                f"need {n_params}.",
+            )
         try:
             network = Network(
                 state["layer_sizes"],

@@ -223,7 +223,7 @@ def load(path, *, max_bytes=MAX_BYTES):
     try:
         metadata, arrays = read_archive(path, max_bytes, lambda m: _check_format(m, path))
         model = Decoder(arrays, path).decode(metadata.get("model"), "model")
-        check_model(model, "the model", refuse)
+        check_model(model, "model", refuse)
     except (ModelFileError, FileNotFoundError):
         raise
     except RecursionError:
