@@ -10,6 +10,8 @@ scalers agree with ``n_features_in_``. The allow-lists of parameters live in
 :mod:`skbackprop._safe_params`.
 """
 
+import math
+
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer, RobustScaler, StandardScaler
@@ -37,6 +39,10 @@ _SCALERS = tuple(
 # Scalers divide by scale_ (MinMaxScaler multiplies): zero would give inf.
 _DIVIDING = (StandardScaler, RobustScaler)
 _TARGET_TYPES = ("binary", "multiclass", "multilabel-indicator")
+# Parameters whose value may be a string ("auto", "balanced", "loss"...): the plugins'
+# names are checked against the registry, the others by check_parameters.
+_STRING_PARAMETERS = {*PLUGIN_PARAMETERS, "batch_size", "class_weight", "early_stopping_metric"}
+_INFINITE_OK = {"n_iter_no_change"}  # np.inf: never stop on a plateau
 _FITTED_PLUGINS = {
     "activation_": "activation",
     "output_activation_": "activation",
@@ -176,10 +182,15 @@ def _check_estimator(est, where, fail):
     for name, value in parameters.items():
         if name in PLUGIN_PARAMETERS and not (name == "output_activation" and value is None):
             check_plugin_parameter(value, PLUGIN_PARAMETERS[name], f"{where}.{name}", fail)
-        elif name == "random_state" and type(value) is np.random.RandomState:
-            continue
+        elif name == "random_state":
+            if not (value is None or is_int(value) or type(value) is np.random.RandomState):
+                fail(
+                    f"{where}.random_state",
+                    f"must be None, an int or a RandomState; got {value!r}.",
+                )
         else:
             check_plain(value, f"{where}.{name}", fail)
+            _check_no_strings_or_nan(name, value, f"{where}.{name}", fail)
     try:
         check_parameters(est)
         hidden = check_hidden_layer_sizes(est.hidden_layer_sizes)
@@ -233,6 +244,17 @@ def _check_estimator(est, where, fail):
     return n_features
 
 
+def _check_no_strings_or_nan(name, value, where, fail):
+    """Only the parameters that name a choice hold strings; no parameter holds NaN."""
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_no_strings_or_nan(name, item, f"{where}[{i}]", fail)
+    elif isinstance(value, str) and name not in _STRING_PARAMETERS:
+        fail(where, f"must not be a string; got {value!r}.")
+    elif isinstance(value, float) and not math.isfinite(value) and name not in _INFINITE_OK:
+        fail(where, f"must be a finite number; got {value!r}.")
+
+
 def _check_network_plugins(network, n_hidden, where, fail):
     activations = network.hidden_activations
     if not (isinstance(activations, list) and len(activations) == n_hidden):
@@ -249,7 +271,10 @@ def _check_classes(est, state, where, fail):
     check_sklearn_object(binarizer, f"{where}._label_binarizer", fail)
     params = (binarizer.neg_label, binarizer.pos_label, binarizer.sparse_output)
     if params != (0, 1, False):
-        fail(f"{where}._label_binarizer", f"must be LabelBinarizer(); got {binarizer!r}.")
+        fail(
+            f"{where}._label_binarizer",
+            f"must have neg_label=0, pos_label=1, sparse_output=False; got {params}.",
+        )
     if not (isinstance(classes, np.ndarray) and classes.ndim == 1 and len(classes)):
         fail(f"{where}.classes_", "must be a non-empty 1-D array of labels.")
     if (

@@ -185,7 +185,7 @@ def check_plugin(plugin, kind, where, fail):
     """A registered plugin of ``kind`` whose parameters are plain, finite values."""
     base = registry.KINDS[kind][0]
     if not isinstance(plugin, base):
-        fail(where, f"must be a {kind} plugin; got {type(plugin).__name__}.")
+        fail(where, f"must be a plugin of the kind {kind!r}; got {type(plugin).__name__}.")
     for name, value in plugin.get_params().items():
         if not (value is None or isinstance(value, str) or is_bool(value) or is_int(value)):
             if not _is_finite_real(value):
