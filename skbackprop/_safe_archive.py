@@ -28,10 +28,8 @@ import numpy as np
 
 from .exceptions import ModelFileError
 
-__all__ = ["MAX_BYTES", "MAX_METADATA_BYTES", "METADATA", "read_archive"]
+__all__ = ["MAX_METADATA_BYTES", "METADATA", "array_references", "read_archive"]
 
-#: Default cap on the bytes a model file may decompress to, all members together.
-MAX_BYTES = 4 * 2**30
 #: Cap on ``metadata.json``: even a model trained for a million epochs needs far less.
 MAX_METADATA_BYTES = 64 * 2**20
 METADATA = "metadata.json"

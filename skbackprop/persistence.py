@@ -35,7 +35,7 @@ from sklearn.exceptions import InconsistentVersionWarning
 from . import registry
 from ._model_checks import check_model
 from ._plain_data import SAFE_SKLEARN_CLASSES, Decoder, Encoder, skbackprop_estimators
-from ._safe_archive import MAX_BYTES, MAX_METADATA_BYTES, METADATA, read_archive
+from ._safe_archive import MAX_METADATA_BYTES, METADATA, read_archive
 from ._safe_write import replace_atomically
 from .exceptions import ModelFileError, warn_if_version_differs
 from .network import Network
@@ -54,6 +54,9 @@ __all__ = [
 FORMAT = "skbackprop-model"
 #: Version of the file layout; files of a newer layout are refused.
 FORMAT_VERSION = 1
+#: Default ``max_bytes`` of :func:`load`: 4 GiB, the cap on a file's size and on what
+#: its members decompress to, all together.
+MAX_BYTES = 4 * 2**30
 
 
 def skops_trusted_types():
