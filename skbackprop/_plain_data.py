@@ -25,6 +25,7 @@ from .exceptions import ModelFileError
 from .network import Network
 
 __all__ = [
+    "JSON_SCALARS",
     "PLAIN_DTYPE_KINDS",
     "SAFE_SKLEARN_CLASSES",
     "Decoder",
@@ -38,6 +39,9 @@ SAFE_SKLEARN_CLASSES = {
     f"{cls.__module__.split('._')[0]}.{cls.__name__}": cls
     for cls in (Pipeline, LabelBinarizer, MinMaxScaler, StandardScaler, MaxAbsScaler, RobustScaler)
 }
+
+#: Types of the JSON values that decode to themselves.
+JSON_SCALARS = {str, int, float, bool, type(None)}
 
 #: Array dtype kinds a model file may hold: bool, signed and unsigned int, float,
 #: complex, unicode and byte strings.
@@ -298,6 +302,8 @@ class Decoder:
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
         if isinstance(value, list):
+            if set(map(type, value)) <= JSON_SCALARS:  # loss curves: no walk item by item
+                return value
             return [self.decode(item, f"{where}[{i}]") for i, item in enumerate(value)]
         if not isinstance(value, dict):
             refuse(self.path, f"{where} holds an unexpected JSON value.")
@@ -312,7 +318,9 @@ class Decoder:
                 refuse(self.path, f"{where} should be a scalar, not an array.")
             return array[()]
         if kind == "object_array":
-            items = [self.decode(item, where) for item in value.get("items", [])]
+            items = self.decode(value.get("items", []), where)
+            if not isinstance(items, list):
+                refuse(self.path, f"{where} has object array items that are not a list.")
             array = np.empty(len(items), dtype=object)
             array[:] = items
             try:

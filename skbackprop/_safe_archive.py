@@ -31,7 +31,7 @@ from .exceptions import ModelFileError
 __all__ = ["MAX_METADATA_BYTES", "METADATA", "array_references", "read_archive"]
 
 #: Cap on ``metadata.json``: even a model trained for a million epochs needs far less.
-MAX_METADATA_BYTES = 64 * 2**20
+MAX_METADATA_BYTES = 16 * 2**20
 METADATA = "metadata.json"
 ARRAY_MEMBER = re.compile(r"a(0|[1-9][0-9]{0,8})\.npy")
 
@@ -39,6 +39,10 @@ ARRAY_MEMBER = re.compile(r"a(0|[1-9][0-9]{0,8})\.npy")
 # member claiming more (bzip2 and lzma reach millions to one on zeros) is a bomb.
 _MAX_RATIO = 1100
 _RATIO_SLACK = 4096  # tiny members: headers do not compress
+# Parsed JSON takes about nine times its text: metadata that compresses better than
+# any model's (keys, loss curves and labels compress about 3:1) would cost more
+# memory than a small multiple of the file's size.
+_METADATA_MAX_RATIO = 20
 _CHUNK = 64 * 1024
 _NPY_MAX_HEADER = 10_000
 # Array dtypes a model file may hold: no objects, no complex, no float16 or long double.
@@ -260,6 +264,12 @@ def _metadata(archive_file, info, path, max_bytes):
     limit = min(MAX_METADATA_BYTES, max_bytes)
     if info.file_size > limit:
         raise ModelFileError(path, f"{METADATA} declares {info.file_size} bytes, over {limit}.")
+    if info.file_size > _METADATA_MAX_RATIO * info.compress_size + _RATIO_SLACK:
+        raise ModelFileError(
+            path,
+            f"{METADATA} declares {info.file_size} bytes from {info.compress_size} compressed "
+            f"bytes; the metadata of a model compresses about 3:1, never {_METADATA_MAX_RATIO}:1.",
+        )
     member = _Member(archive_file, info, path)
     raw = member.read_exactly(info.file_size, METADATA)
     try:

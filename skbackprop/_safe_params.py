@@ -158,6 +158,9 @@ def check_sklearn_object(obj, where, fail):
         fail(where, f"lacks the parameters {sorted(missing)}.")
 
 
+_PLAIN_SCALARS = {str, int, float, bool, type(None)}
+
+
 def check_plain(value, where, fail, depth=0):
     """Refuse anything but plain data: numbers, strings, None, arrays, containers of them."""
     if value is None or isinstance(value, (bool, numbers.Number, str, np.generic)):
@@ -165,12 +168,14 @@ def check_plain(value, where, fail, depth=0):
             fail(where, "is a complex number.")
         return
     if isinstance(value, np.ndarray):
-        if value.dtype.hasobject:
+        if value.dtype.hasobject and not set(map(type, value.ravel())) <= _PLAIN_SCALARS:
             for i, item in enumerate(value.ravel()):
                 check_plain(item, f"{where}[{i}]", fail, depth + 1)
         return
     if depth > 50:
         fail(where, "is nested too deeply.")
+    if isinstance(value, (list, tuple)) and set(map(type, value)) <= _PLAIN_SCALARS:
+        return  # a loss curve, a list of labels: no walk item by item
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             check_plain(item, f"{where}[{i}]", fail, depth + 1)

@@ -36,7 +36,7 @@ METHODS = {
     "bzip2": zipfile.ZIP_BZIP2,
     "lzma": zipfile.ZIP_LZMA,
 }
-BOMB_BYTES = 65 * 2**20  # past the metadata cap; zeros, as a bomb holds
+BOMB_BYTES = 17 * 2**20  # past the metadata cap; zeros, as a bomb holds
 # Refusals must cost no more than reading a small model: generous bounds for a busy CI.
 MAX_SECONDS = 1.0
 MAX_PEAK = 8 * 2**20
@@ -165,6 +165,15 @@ def lying_member(method):
     return build
 
 
+def long_metadata():
+    """Valid metadata with a loss curve of 7 million zeros: 15 MiB that deflates to 19 KB."""
+    metadata = json.loads(members(io.BytesIO(legitimate_file()[0]))["metadata.json"])
+    estimator = metadata["model"]["params"]["steps"][1]["items"][1]
+    estimator["state"]["loss_curve_"] = [0] * (15 * 2**20 // 2)
+    text = json.dumps(metadata, separators=(",", ":")).encode()
+    return with_members(lambda c: c.__setitem__("metadata.json", text))
+
+
 def n_params():
     return legitimate_file()[1][-1].network_.n_params
 
@@ -178,6 +187,7 @@ CORPUS = {
     },
     **{f"metadata-bomb-{name}": metadata_bomb(method) for name, method in METHODS.items()},
     **{f"lying-size-{name}": lying_member(method) for name, method in METHODS.items()},
+    "metadata-json-bomb": long_metadata,
     "declared-size-over-cap": lambda: patch_central(
         legitimate_file()[0], "a0.npy", file_size=0xFFFFFFF0
     ),
