@@ -8,14 +8,18 @@ gradient with respect to the network output ``A`` (so it already carries the
 The output error ``delta(Y, Z, A, activation, sample_weight)`` is the first
 backpropagation equation, ``δ^L = ∇_a C ⊙ f'(z^L)``. By default it is exactly
 that chain rule, ``activation.backward(Z, A, backward(Y, A))``. A loss
-overrides it with the fused ``(A - Y) * w`` only when ``activation`` is its
-canonical one (softmax for cross-entropy, sigmoid for binary cross-entropy,
-identity for squared error): faster, numerically stable, and never a hidden
-assumption, because any other pairing still takes the general path.
+overrides it with the fused ``(A - Y) * w`` only when ``activation`` computes
+like its canonical one (softmax for cross-entropy, sigmoid for binary
+cross-entropy, identity for squared error): faster, numerically stable, and
+never a hidden assumption, because any other pairing still takes the general
+path. The cross-entropies also have closed forms for the other probability
+output (a sigmoid under the categorical cross-entropy, a softmax under the
+binary one): the chain rule multiplies a huge ``1 / a`` by a tiny slope there,
+and loses the output error of a confidently wrong unit once ``a`` underflows.
 """
 
 import numpy as np
-from scipy.special import xlogy
+from scipy.special import expit, xlogy
 
 from ._plugin import Plugin
 from .activations import Exp, Identity, Sigmoid, Softmax
@@ -67,15 +71,46 @@ def _mean_of_row_dots(P, Q, sample_weight):
 
 
 def _clip_probabilities(A):
+    """``A`` clipped to ``[eps, 1 - eps]``, where the cost ``-log a`` stays below ``-log eps``.
+
+    For the value of the loss only, as scikit-learn clips it: a gradient clipped
+    there would vanish for a confidently wrong output (see :func:`_keep_finite`).
+    """
     eps = np.finfo(A.dtype).eps
     return A.clip(eps, 1 - eps)  # the method: np.clip's dispatch costs more than the clipping
+
+
+def _keep_finite(A):
+    """``A`` clipped to ``[tiny, 1 - epsneg]``: enough for finite ``1 / a`` and ``1 / (1 - a)``.
+
+    The chain rule multiplies ``∂C/∂a`` by the activation's slope, which is about
+    ``a`` for a sigmoid near 0: clipping ``a`` any higher (to ``eps``, say) leaves a
+    gradient ``slope / eps`` that vanishes as the unit grows confidently wrong.
+    """
+    info = np.finfo(A.dtype)
+    return A.clip(info.tiny, 1 - info.epsneg)
+
+
+def _computes_like(activation, family):
+    """Whether ``activation`` is a ``family`` instance that computes exactly as ``family`` does.
+
+    A subclass that only renames or registers the class qualifies; one that
+    overrides ``forward``, ``derivative`` or ``backward`` does not, so a closed
+    form derived for ``family`` is never applied to a different function.
+    """
+    cls = type(activation)
+    return isinstance(activation, family) and all(
+        getattr(cls, method) is getattr(family, method)
+        for method in ("forward", "derivative", "backward")
+    )
 
 
 class Loss(Plugin):
     """Base class of losses.
 
     Subclasses implement :meth:`forward` and :meth:`backward`, and may name a
-    ``canonical_activation`` class for which :meth:`delta` is fused.
+    ``canonical_activation`` class for which :meth:`delta` is fused, or give
+    closed-form output errors for other activations in :meth:`_closed_form_delta`.
     """
 
     #: Output activation class whose pairing with this loss gives δ = A - Y.
@@ -137,13 +172,24 @@ class Loss(Plugin):
         -------
         delta : ndarray of shape (n_samples, n_outputs)
         """
-        if self.canonical_activation is not None and type(activation) is (
-            self.canonical_activation
-        ):
+        closed_form = self._closed_form_delta(Y, Z, A, activation)
+        if closed_form is not None:
+            return _weigh(closed_form, sample_weight)
+        return activation.backward(Z, A, self.backward(Y, A, sample_weight))
+
+    def _closed_form_delta(self, Y, Z, A, activation):
+        """Per-sample output error in closed form for ``activation``, or None for the chain rule.
+
+        The mean's weights are applied by :meth:`delta`. The base class knows
+        one closed form: ``A - Y`` for an activation that computes like
+        ``canonical_activation`` (a renamed subclass included).
+        """
+        canonical = self.canonical_activation
+        if canonical is not None and _computes_like(activation, canonical):
             # Canonical link: the activation's Jacobian cancels the loss's
             # denominator, leaving the famous A - Y.
-            return _weigh(A - Y, sample_weight)
-        return activation.backward(Z, A, self.backward(Y, A, sample_weight))
+            return A - Y
+        return None
 
     def for_target(self, target_type):
         """The loss to train on targets of ``target_type``.
@@ -228,7 +274,14 @@ class CrossEntropy(Loss):
         return -_mean_of_row_dots(Y, np.log(_clip_probabilities(A)), sample_weight)
 
     def backward(self, Y, A, sample_weight=None):
-        return _weigh(-(Y / _clip_probabilities(A)), sample_weight)
+        return _weigh(-(Y / _keep_finite(A)), sample_weight)
+
+    def _closed_form_delta(self, Y, Z, A, activation):
+        if _computes_like(activation, Sigmoid):
+            # -y / σ(z) times the slope σ(z) σ(-z): the output error -y σ(-z) of
+            # one-vs-rest units trained on one-hot rows, -y for a confidently wrong one.
+            return -Y * expit(-Z)
+        return super()._closed_form_delta(Y, Z, A, activation)
 
 
 class BinaryCrossEntropy(Loss):
@@ -246,8 +299,44 @@ class BinaryCrossEntropy(Loss):
         return -_mean_of_sums(xlogy(Y, A) + xlogy(1 - Y, 1 - A), sample_weight)
 
     def backward(self, Y, A, sample_weight=None):
-        A = _clip_probabilities(A)
+        A = _keep_finite(A)
         return _weigh((A - Y) / (A * (1 - A)), sample_weight)
+
+    def _closed_form_delta(self, Y, Z, A, activation):
+        if _computes_like(activation, Softmax) and A.shape[1] > 1:
+            return _binary_cross_entropy_softmax_delta(Y, Z, A)
+        return super()._closed_form_delta(Y, Z, A, activation)
+
+
+def _binary_cross_entropy_softmax_delta(Y, Z, A):
+    """Output error of the binary cross-entropy through a softmax, stable for any logits.
+
+    With ``n`` outputs, ``c_j = 1 - a_j`` and ``∂ log(1 - a_j) / ∂z_k = a_k / c_j - a_k``
+    for ``k ≠ j``, the chain rule collapses to
+
+        δ_k = n a_k - y_k - Σ_{j≠k} (1 - y_j) a_k / c_j.
+
+    Every ``a_k / c_j`` lies in [0, 1], but ``c_j`` is lost to rounding for the
+    row's dominant output ``j*``. Only that one can have ``a_j > 1/2``, so the
+    other ``c_j`` are accurate, and ``a_k / c_{j*}`` is the softmax of the row
+    without ``z_{j*}``, computed from ``Z``.
+    """
+    rows = np.arange(len(Z))
+    top = Z.argmax(axis=1)
+    complement = 1 - A
+    complement[rows, top] = 1  # unused there, and may be 0
+    ratio = (1 - Y) / complement  # (1 - y_j) / c_j, each at most 2 off the top
+    ratio[rows, top] = 0
+    others = Z.copy()
+    others[rows, top] = -np.inf
+    others -= others.max(axis=1, keepdims=True)
+    without_top = np.exp(others, out=others)  # a_k / c_{j*}, once normalised
+    without_top /= without_top.sum(axis=1, keepdims=True)
+    not_top_target = (1 - Y[rows, top])[:, np.newaxis]
+    delta = A.shape[1] * A - Y
+    delta -= A * (ratio.sum(axis=1, keepdims=True) - ratio)
+    delta -= not_top_target * without_top
+    return delta
 
 
 class LogLoss(Loss):
