@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from _gradients import numerical_gradient
+from _gradients import numerical_gradient, plain_function
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
@@ -154,7 +154,8 @@ def test_plugin_without_out_arguments_still_trains_through_the_workspace():
     network = _network((4, 3, 2), _PlainSquare(), Softmax())
     X, Y = rng.normal(size=(6, 4)), np.eye(2)[rng.randint(0, 2, 6)]
     _, grad = network.loss_and_gradient(X, Y, CrossEntropy(), 0.0, None, network.workspace(6))
-    expected = numerical_gradient(network, X, Y, CrossEntropy(), 0.0, None)
+    functions = [lambda Z: Z * Z, plain_function(Softmax())]
+    expected = numerical_gradient(network, X, Y, CrossEntropy(), 0.0, None, functions)
     np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-8)
 
 
