@@ -227,16 +227,6 @@ def test_training_matches_scikit_learn_weight_for_weight(params):
     assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-10)
 
 
-def test_float32_input_trains_and_predicts_in_float32():
-    X, y = load_digits(return_X_y=True)
-    X = (X[:300] / 16.0).astype(np.float32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = MLPScratchClassifier(max_iter=3, random_state=0).fit(X, y[:300])
-    assert model.network_.params.dtype == np.float32
-    assert model.predict_proba(X).dtype == np.float32
-
-
 def test_fitted_estimator_keeps_no_scratch_buffers():
     X, y = load_digits(return_X_y=True)
     with warnings.catch_warnings():
