@@ -18,10 +18,10 @@ that:
 Imported by :mod:`skbackprop._onnx_convert` only: it needs skl2onnx.
 """
 
-from sklearn.compose import ColumnTransformer
-from sklearn.pipeline import FeatureUnion, Pipeline
 from skl2onnx import get_model_alias, update_registered_parser
 from skl2onnx.common.data_types import guess_tensor_type
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 from ._classifier import MLPScratchClassifier
 from ._regressor import MLPScratchRegressor
