@@ -97,7 +97,12 @@ def _mark_as_transformer(scope, step):
     if isinstance(step, Pipeline) and step.steps:
         _mark_as_transformer(scope, step.steps[-1][1])
     elif isinstance(step, _MLPS) and _explicit_transform(scope, step) is None:
-        scope.add_options(id(step), {"transform": True})
+        # Scope.add_options would write into the dict the user passed to
+        # to_onnx (skl2onnx keeps it), and a later conversion of the same
+        # estimator with that dict would export transform: copy instead.
+        options = dict(scope.options or {})
+        options[id(step)] = {**(options.get(id(step)) or {}), "transform": True}
+        scope.options = options
 
 
 def _transformer_steps(model):

@@ -170,6 +170,17 @@ def test_without_the_option_the_last_step_still_predicts():
     assert _max_diff(proba, pipe.predict_proba(X), np.float32) <= TOLERANCE[np.float32]
 
 
+def test_the_options_passed_to_to_onnx_are_left_unchanged():
+    X, y_class, _ = _data(np.float32)
+    mlp = _mlp("classifier")
+    pipe = _fit(make_pipeline(mlp, LogisticRegression()), X, y_class)
+    options = {id(mlp): {"zipmap": False}, id(pipe[-1]): {"zipmap": False}}
+    _run(pipe, X, options=options)
+    assert options == {id(mlp): {"zipmap": False}, id(pipe[-1]): {"zipmap": False}}
+    labels, proba = _run(mlp, X, options=options)  # predicts, as without the pipeline
+    np.testing.assert_array_equal(labels, mlp.predict(X))
+
+
 def test_multiclass_classifier_with_string_labels_as_a_middle_step():
     # transform ignores the output layer and the classes, whatever they are.
     X, _, y_real = _data(np.float64)
