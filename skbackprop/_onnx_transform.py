@@ -97,12 +97,24 @@ def _mark_as_transformer(scope, step):
     if isinstance(step, Pipeline) and step.steps:
         _mark_as_transformer(scope, step.steps[-1][1])
     elif isinstance(step, _MLPS) and _explicit_transform(scope, step) is None:
-        # Scope.add_options would write into the dict the user passed to
-        # to_onnx (skl2onnx keeps it), and a later conversion of the same
-        # estimator with that dict would export transform: copy instead.
-        options = dict(scope.options or {})
-        options[id(step)] = {**(options.get(id(step)) or {}), "transform": True}
-        scope.options = options
+        _add_transform_option(scope, step)
+    elif isinstance(getattr(step, "best_estimator_", None), _MLPS):
+        # skl2onnx's GridSearchCV parser hands the search's options to its
+        # best estimator; its options are "passthrough", so unchecked.
+        if scope.get_options(step, dict(transform=None))["transform"] is None:
+            _add_transform_option(scope, step)
+
+
+def _add_transform_option(scope, model):
+    """``transform=True`` for ``model``, in a copy of the scope's options.
+
+    ``Scope.add_options`` would write into the dict the user passed to
+    ``to_onnx`` (skl2onnx keeps it), and a later conversion of the same
+    estimator with that dict would export ``transform``.
+    """
+    options = dict(scope.options or {})
+    options[id(model)] = {**(options.get(id(model)) or {}), "transform": True}
+    scope.options = options
 
 
 def _transformer_steps(model):

@@ -7,6 +7,7 @@ import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -168,6 +169,21 @@ def test_without_the_option_the_last_step_still_predicts():
     labels, proba = _run(pipe, X, options={"zipmap": False})
     np.testing.assert_array_equal(labels, pipe.predict(X))
     assert _max_diff(proba, pipe.predict_proba(X), np.float32) <= TOLERANCE[np.float32]
+
+
+def test_grid_search_of_an_mlp_as_a_middle_step():
+    X, y_class, _ = _data(np.float64)
+    search = GridSearchCV(_mlp("classifier"), {"hidden_layer_sizes": [(3,), (4,)]}, cv=2)
+    pipe = _fit(make_pipeline(search, LogisticRegression()), X, y_class)
+    onx = skl2onnx.to_onnx(pipe, X[:1], options={"zipmap": False})
+    session = onnxruntime.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    # skl2onnx's GridSearchCV parser also makes the search's own output a graph output.
+    outputs = dict(zip([out.name for out in session.get_outputs()], session.run(None, {"X": X})))
+    assert _max_diff(outputs["variable"], search.transform(X), np.float64) <= 1e-12
+    assert _max_diff(outputs["probabilities"], pipe.predict_proba(X), np.float64) <= 1e-12
+    np.testing.assert_array_equal(outputs["label"], pipe.predict(X))
 
 
 def test_the_options_passed_to_to_onnx_are_left_unchanged():
