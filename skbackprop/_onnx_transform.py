@@ -13,7 +13,7 @@ that:
   parser :func:`parse_mlp` and by the converters;
 - wrappers of skl2onnx's parsers of those three containers, which set
   ``transform=True`` on every skbackprop MLP that the container uses as a
-  transformer, unless the user set the option on it.
+  transformer (and refuse ``transform=False`` there).
 
 Imported by :mod:`skbackprop._onnx_convert` only: it needs skl2onnx.
 """
@@ -60,14 +60,14 @@ def _default_parser(kind):
     return _parse.sklearn_parsers_map[kind]
 
 
-def _explicit_transform(scope, model):
-    """The ``transform`` option the user gave ``model`` (by id or class), or None."""
+def _transform_option(scope, model):
+    """The option ``transform`` of ``model`` (given by id or class), None if unset."""
     return scope.get_options(model, dict(transform=None))["transform"]
 
 
 def transforms(scope, model):
     """Whether ``model``'s graph computes ``transform`` (its option ``transform``)."""
-    return bool(_explicit_transform(scope, model))
+    return bool(_transform_option(scope, model))
 
 
 def parse_mlp(scope, model, inputs, custom_parsers=None):
@@ -87,22 +87,32 @@ def parse_mlp(scope, model, inputs, custom_parsers=None):
     return operator.outputs
 
 
-def _mark_as_transformer(scope, step):
-    """Set ``transform=True`` on ``step`` if it is an MLP whose option the user left unset.
+def _mark_as_transformer(scope, step, container):
+    """Set ``transform=True`` on ``step`` if it is an MLP (the container calls its transform).
 
     A pipeline used as a transformer transforms with its last step, so the
     mark goes down to it; nested feature unions and column transformers mark
-    their own members when skl2onnx parses them.
+    their own members when skl2onnx parses them. skl2onnx's GridSearchCV
+    parser hands the search's options to its best estimator, so a search of
+    an MLP gets the option itself (its options are not checked).
     """
     if isinstance(step, Pipeline) and step.steps:
-        _mark_as_transformer(scope, step.steps[-1][1])
-    elif isinstance(step, _MLPS) and _explicit_transform(scope, step) is None:
+        _mark_as_transformer(scope, step.steps[-1][1], container)
+        return
+    if not isinstance(step, _MLPS) and not isinstance(
+        getattr(step, "best_estimator_", None), _MLPS
+    ):
+        return
+    explicit = _transform_option(scope, step)
+    if explicit is None:
         _add_transform_option(scope, step)
-    elif isinstance(getattr(step, "best_estimator_", None), _MLPS):
-        # skl2onnx's GridSearchCV parser hands the search's options to its
-        # best estimator; its options are "passthrough", so unchecked.
-        if scope.get_options(step, dict(transform=None))["transform"] is None:
-            _add_transform_option(scope, step)
+    elif not explicit:
+        # Its predictions would feed the next step: a graph unlike the model.
+        raise ValueError(
+            f"{type(container).__name__} calls transform on {type(step).__name__}, but the "
+            "ONNX option transform=False given for it exports predict: remove the option "
+            "(the graph then computes transform, as scikit-learn does)."
+        )
 
 
 def _add_transform_option(scope, model):
@@ -131,7 +141,7 @@ def _marking(parser):
 
     def parse_container(scope, model, inputs, custom_parsers=None):
         for step in _transformer_steps(model):
-            _mark_as_transformer(scope, step)
+            _mark_as_transformer(scope, step, model)
         return parser(scope, model, inputs, custom_parsers=custom_parsers)
 
     parse_container.wraps_skl2onnx_parser = parser

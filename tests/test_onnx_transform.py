@@ -186,6 +186,15 @@ def test_grid_search_of_an_mlp_as_a_middle_step():
     np.testing.assert_array_equal(outputs["label"], pipe.predict(X))
 
 
+@KINDS
+def test_option_transform_false_on_a_transformer_step_is_refused(kind):
+    X, y_class, _ = _data(np.float32)
+    mlp = _mlp(kind)
+    pipe = _fit(make_pipeline(mlp, LogisticRegression()), X, y_class)
+    with pytest.raises(ValueError, match="Pipeline calls transform on .*remove the option"):
+        skl2onnx.to_onnx(pipe, X[:1], options={id(mlp): {"transform": False}})
+
+
 def test_the_options_passed_to_to_onnx_are_left_unchanged():
     X, y_class, _ = _data(np.float32)
     mlp = _mlp("classifier")
