@@ -221,6 +221,7 @@ def test_pipeline_with_an_unsupported_step_is_refused_naming_the_step(tmp_path):
 
 
 def test_model_with_callbacks_saves_without_them(tmp_path):
+    pytest.importorskip("rich", reason="the progress extra is not installed")
     from sklearn.callback import ProgressBar
 
     clf = tiny().set_callbacks(ProgressBar())
@@ -538,7 +539,7 @@ def test_state_that_would_shadow_methods_is_refused(attribute, saved_model_file,
 
 
 def test_skops_round_trip_with_skbackprop_types_trusted(tmp_path):
-    sio = pytest.importorskip("skops.io")
+    sio = pytest.importorskip("skops.io", reason="the persist extra is not installed")
     model = make_pipeline(MinMaxScaler(), tiny(activation=LeakyReLU(0.1))).fit(X, Y_MULTICLASS)
     path = tmp_path / "model.skops"
     sio.dump(model, path)

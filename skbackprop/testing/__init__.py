@@ -30,7 +30,9 @@ modify the plugin. Then, per kind:
   through the losses they dispatch to): ``backward`` against central
   differences with and without ``sample_weight``, weights acting as a
   weighted mean, ``delta`` equal to the chain rule for the canonical and a
-  non-canonical output activation, float32 preserved, inputs not modified;
+  non-canonical output activation, ``delta`` of confidently wrong outputs
+  (logits up to ±80, float32 and float64) finite and not vanishing, float32
+  preserved, inputs not modified;
 - optimizers: descend a quadratic in float64 and float32 (minibatch
   ``step``, or ``minimize`` for full-batch optimizers with
   ``stochastic = False``), keep no reference to the parameters, and carry
