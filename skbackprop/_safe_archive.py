@@ -3,29 +3,25 @@
 :func:`read_archive` opens a model file and returns its ``metadata.json`` (parsed)
 and its arrays, after checking, before anything is decompressed, that the member
 list is exactly ``metadata.json`` plus the arrays the metadata refers to, and that
-the sizes every member declares fit in the budget. Members are then decompressed
-by this module, never by :mod:`zipfile` (whose bzip2 and lzma readers inflate a
-whole compressed chunk at once, gigabytes from a few kilobytes): each decompressor
-is asked for at most the bytes still declared, so a member that lies about its
-size costs no more than it declared. Each ``.npy`` header is read and checked
-(dtype, shape, size against the member's) before the array is allocated.
+the sizes every member declares fit in the budget and in deflate's best ratio.
+Members are then read through ``BoundedMember`` (``_bounded_member.py``), which
+never decompresses past a member's declared size, and each ``.npy`` header is
+checked (dtype, shape, size against the member's) before the array is allocated.
 
 Every problem is a :class:`~skbackprop.exceptions.ModelFileError`.
 """
 
-import bz2
 import io
 import json
-import lzma
 import os
 import re
 import stat
 import struct
 import zipfile
-import zlib
 
 import numpy as np
 
+from ._bounded_member import BoundedMember
 from .exceptions import ModelFileError
 
 __all__ = ["MAX_METADATA_BYTES", "METADATA", "array_references", "read_archive"]
@@ -43,158 +39,10 @@ _RATIO_SLACK = 4096  # tiny members: headers do not compress
 # any model's (keys, loss curves and labels compress about 3:1) would cost more
 # memory than a small multiple of the file's size.
 _METADATA_MAX_RATIO = 20
-_CHUNK = 64 * 1024
 _NPY_MAX_HEADER = 10_000
 # Array dtypes a model file may hold: no objects, no complex, no float16 or long double.
 _ARRAY_DTYPES = {np.dtype(t) for t in ("?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8")}
 _ARRAY_DTYPES |= {np.dtype(np.float32), np.dtype(np.float64)}
-_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
-
-
-def _decompressor(info, path):
-    """An object whose ``decompress(data, max_length)`` never returns more than asked."""
-    if info.compress_type == zipfile.ZIP_DEFLATED:
-        return _Zlib()
-    if info.compress_type == zipfile.ZIP_BZIP2:
-        return bz2.BZ2Decompressor()
-    if info.compress_type == zipfile.ZIP_LZMA:
-        return _Lzma(path, info.filename, info.file_size)
-    return _Stored()
-
-
-class _Stored:
-    eof = False
-    needs_input = True
-
-    def decompress(self, data, max_length):
-        return data  # the caller never feeds more than it still expects
-
-
-class _Zlib:
-    def __init__(self):
-        self._object = zlib.decompressobj(-15)
-        self.needs_input = True
-
-    def decompress(self, data, max_length):
-        out = self._object.decompress(self._object.unconsumed_tail + data, max_length)
-        self.needs_input = not self._object.unconsumed_tail
-        return out
-
-    @property
-    def eof(self):
-        return self._object.eof
-
-
-class _Lzma:
-    """zipfile's lzma layout: version (2 bytes), properties size (2), properties, raw LZMA1."""
-
-    def __init__(self, path, name, size):
-        self._path, self._name, self._size = path, name, size
-        self._header = b""
-        self._object = None
-        self.needs_input = True
-
-    def decompress(self, data, max_length):
-        if self._object is None:
-            self._header += data
-            if len(self._header) < 4:
-                return b""
-            size = int.from_bytes(self._header[2:4], "little")
-            if size != 5 or len(self._header) < 9:
-                if size != 5:
-                    raise ModelFileError(self._path, f"{self._name!r} has a bad lzma header.")
-                return b""
-            props = self._header[4:9]
-            data, self._header = self._header[9:], b""
-            if props[0] >= 9 * 5 * 5:
-                raise ModelFileError(self._path, f"{self._name!r} has a bad lzma header.")
-            pb, rest = divmod(props[0], 45)
-            lp, lc = divmod(rest, 9)
-            # The declared dictionary (up to 4 GiB, allocated up front by liblzma) never
-            # needs to exceed what the member holds: clamp it.
-            dict_size = max(4096, min(int.from_bytes(props[1:5], "little"), self._size))
-            lzma_filter = {"id": lzma.FILTER_LZMA1, "dict_size": dict_size}
-            lzma_filter.update(lc=lc, lp=lp, pb=pb)
-            self._object = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[lzma_filter])
-        out = self._object.decompress(data, max_length)
-        self.needs_input = self._object.needs_input
-        return out
-
-    @property
-    def eof(self):
-        return self._object is not None and self._object.eof
-
-
-class _Member(io.RawIOBase):
-    """One member's bytes, decompressed on demand and never past its declared size."""
-
-    def __init__(self, file, info, path):
-        super().__init__()
-        self.name, self._path, self._info, self._file = info.filename, path, info, file
-        file.seek(info.header_offset)
-        header = file.read(_LOCAL_HEADER.size)
-        if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
-            self._refuse("its local header is missing or damaged.")
-        fields = _LOCAL_HEADER.unpack(header)
-        file.seek(fields[10] + fields[11], os.SEEK_CUR)  # past the name and extra field
-        self._raw_left = info.compress_size
-        self._left = info.file_size
-        self._crc = 0
-        self._pending = b""
-        self._decompressor = _decompressor(info, path)
-
-    def _refuse(self, problem):
-        raise ModelFileError(self._path, f"the member {self.name!r}: {problem}")
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        view = memoryview(buffer).cast("B")
-        wanted = min(len(view), self._left)
-        filled = 0
-        while filled < wanted:
-            if self._pending:
-                n = wanted - filled
-                chunk, self._pending = self._pending[:n], self._pending[n:]
-            else:
-                chunk = self._inflate(wanted - filled)
-            view[filled : filled + len(chunk)] = chunk
-            filled += len(chunk)
-        self._crc = zlib.crc32(view[:filled], self._crc)
-        self._left -= filled
-        if self._left == 0 and self._crc != self._info.CRC:
-            self._refuse("its checksum does not match: the file is corrupted.")
-        return filled
-
-    def _inflate(self, max_length):
-        decompressor = self._decompressor
-        for _ in range(1 << 20):  # each turn consumes input or yields output
-            data = b""
-            if decompressor.needs_input:
-                if self._raw_left <= 0:
-                    self._refuse("its data ends before its declared size: the file is truncated.")
-                data = self._file.read(min(_CHUNK, self._raw_left, max_length + _CHUNK))
-                if not data:
-                    self._refuse("its data ends before its declared size: the file is truncated.")
-                self._raw_left -= len(data)
-            try:
-                out = decompressor.decompress(data, max_length)
-            except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
-                self._refuse(f"its compressed data is damaged ({exc}).")
-            if len(out) > max_length:  # stored data: keep the rest for the next read
-                out, self._pending = out[:max_length], out[max_length:]
-            if out:
-                return out
-            if decompressor.eof:
-                self._refuse("its data ends before its declared size: the file is truncated.")
-        self._refuse("its compressed data makes no progress.")
-
-    def read_exactly(self, n, what):
-        buffer = bytearray(n)
-        if self.readinto(buffer) != n:
-            self._refuse(f"it ends inside {what}.")
-        return bytes(buffer)
 
 
 def _open(path, max_bytes):
@@ -270,7 +118,7 @@ def _metadata(archive_file, info, path, max_bytes):
             f"{METADATA} declares {info.file_size} bytes from {info.compress_size} compressed "
             f"bytes; the metadata of a model compresses about 3:1, never {_METADATA_MAX_RATIO}:1.",
         )
-    member = _Member(archive_file, info, path)
+    member = BoundedMember(archive_file, info, path)
     raw = member.read_exactly(info.file_size, METADATA)
     try:
         return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
@@ -302,7 +150,7 @@ def array_references(metadata, path):
 
 def _array(archive_file, info, path):
     """The array of one ``.npy`` member; its header is checked before anything is allocated."""
-    member = _Member(archive_file, info, path)
+    member = BoundedMember(archive_file, info, path)
     name = info.filename
     magic = member.read_exactly(8, "the .npy header")
     try:
@@ -394,13 +242,15 @@ def read_archive(path, max_bytes, check_metadata):
             metadata = _metadata(file, infos[METADATA], path, max_bytes)
             check_metadata(metadata)
             references = array_references(metadata, path)
-            for name in sorted(set(infos) - references - {METADATA}):
+            stray = sorted(set(infos) - references - {METADATA})
+            if stray:
                 raise ModelFileError(
-                    path, f"the member {name!r} is not referenced by the metadata."
+                    path, f"the member {stray[0]!r} is not referenced by the metadata."
                 )
-            for name in sorted(references - set(infos)):
+            missing = sorted(references - set(infos))
+            if missing:
                 raise ModelFileError(
-                    path, f"the metadata refers to the array {name[:-4]!r}, which is missing."
+                    path, f"the metadata refers to the array {missing[0][:-4]!r}, which is missing."
                 )
             arrays = {name[:-4]: _array(file, infos[name], path) for name in sorted(references)}
     return metadata, arrays

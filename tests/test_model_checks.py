@@ -13,7 +13,7 @@ import json
 import joblib
 import numpy as np
 import pytest
-from _model_files import members, nothing_runs, write_archive
+from _model_files import measured, members, nothing_runs, write_archive
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
@@ -268,9 +268,11 @@ EXPECTED = {
 @pytest.mark.parametrize("name", sorted(INCONSISTENT))
 def test_inconsistent_file_is_refused_at_load(name, saved):
     rewrite(saved, INCONSISTENT[name])
-    with nothing_runs(), pytest.raises(ModelFileError, match=EXPECTED[name]) as refused:
-        load(saved)
+    with nothing_runs(), measured() as cost:
+        with pytest.raises(ModelFileError, match=EXPECTED[name]) as refused:
+            load(saved)
     assert str(saved) in str(refused.value)
+    assert cost["seconds"] < 1.0 and cost["peak"] < 8 * 2**20, cost
 
 
 def test_untouched_rewrite_loads(saved, pipeline):
