@@ -153,6 +153,8 @@ class BoundedMember(io.RawIOBase):
                 self._raw_left -= len(data)
             try:
                 out = decompressor.decompress(data, max_length)
+            except ModelFileError:
+                raise
             except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
                 self._refuse(f"its compressed data is damaged ({exc}).")
             if len(out) > max_length:  # stored data: keep the rest for the next read

@@ -267,6 +267,25 @@ def test_a_referenced_member_compressed_past_deflate_s_ratio_is_refused_unread(n
     assert refused == (method in (zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)), name
 
 
+@pytest.mark.parametrize("method", METHODS.values(), ids=METHODS.keys())
+def test_a_model_file_recompressed_with_any_method_loads_identically(method, tmp_path):
+    data, model = legitimate_file()
+    path = tmp_path / "model.skbp"
+    write_archive(path, members(io.BytesIO(data)), method)
+    loaded = load(path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_a_larger_array_is_read_across_many_chunks_with_every_method(tmp_path):
+    model = MLPScratchClassifier(hidden_layer_sizes=(300, 300), max_iter=1, random_state=0)
+    model.fit(X, Y)  # about 100 000 weights: 0.8 MB per array, many reads of 64 KiB
+    path = tmp_path / "model.skbp"
+    save(model, path)
+    for method in METHODS.values():
+        write_archive(path, members(path), method)
+        np.testing.assert_array_equal(load(path).network_.params, model.network_.params)
+
+
 def test_max_bytes_caps_the_total_and_is_named_in_the_message(tmp_path):
     path = tmp_path / "model.skbp"
     path.write_bytes(legitimate_file()[0])
