@@ -21,6 +21,14 @@ Anything else is refused on save, with the path of the offending attribute.
 On load, a name outside those sets (an unknown plugin, a class such as
 ``os.system``) is an error naming it: names are looked up in the registry and
 the allow-lists, never imported.
+
+Both ends check the same things (``_safe_params.py``, ``_model_checks.py``): no
+parameter that makes scikit-learn or joblib open, import or unpickle something
+later (a pipeline's ``memory``), and a whole model whose parts agree. Loading
+reads the archive within a budget (``_safe_archive.py``) and refuses every bad
+file with :class:`~skbackprop.exceptions.ModelFileError`; saving replaces the
+destination atomically, keeping its permissions (``_safe_write.py``). The
+threat model is in ``docs/persistence.rst``.
 """
 
 import json
