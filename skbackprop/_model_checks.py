@@ -100,6 +100,8 @@ def _check_pipeline(pipeline, where, fail):
     *transforms, (_, final) = steps
     fitted = []
     for i, (_, step) in enumerate(transforms):
+        if step is None or (isinstance(step, str) and step == "passthrough"):
+            continue  # scikit-learn's no-op step
         if type(step) not in _SCALERS:
             cls = type(step)
             fail(

@@ -16,7 +16,7 @@ import pytest
 from _model_files import measured, members, nothing_runs, write_archive
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler
 
 from skbackprop import MLPScratchClassifier, MLPScratchRegressor, load, save
 from skbackprop._plain_data import SAFE_SKLEARN_CLASSES
@@ -322,8 +322,9 @@ def test_every_parameter_of_every_allowed_sklearn_class_has_an_allow_list_entry(
         (make_pipeline(StandardScaler(with_mean=False), MLPScratchRegressor(max_iter=2)), X[:, 0]),
         (tiny(), Y),
         (make_pipeline(MinMaxScaler(), tiny()), None),
+        (Pipeline([("skip", "passthrough"), ("scale", MaxAbsScaler()), ("mlp", tiny())]), Y),
     ],
-    ids=["minmax-robust", "regressor", "estimator", "unfitted"],
+    ids=["minmax-robust", "regressor", "estimator", "unfitted", "passthrough"],
 )
 def test_consistent_models_of_every_shape_round_trip(model, y, tmp_path):
     if y is not None:
