@@ -1,5 +1,6 @@
 """Checks of estimator parameters, sample and class weights, with actionable messages."""
 
+import math
 import numbers
 
 import numpy as np
@@ -7,6 +8,7 @@ from sklearn.utils.class_weight import compute_class_weight, compute_sample_weig
 from sklearn.utils.validation import check_array, check_scalar
 
 __all__ = [
+    "check_finite_real",
     "check_hidden_layer_sizes",
     "check_parameters",
     "check_sample_weight",
@@ -52,6 +54,36 @@ def _check_bool(value, name):
         raise TypeError(f"{name} must be True or False; got {value!r}.")
 
 
+def check_finite_real(value, name, **bounds):
+    """Check that ``value`` is a finite real number within ``bounds``.
+
+    :func:`sklearn.utils.check_scalar` with a finite check first: NaN passes
+    every comparison and infinity every lower bound, and either one would
+    leave an untrained model behind (scikit-learn's ``Interval`` refuses NaN
+    the same way).
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        The parameter's name, for the message.
+    **bounds
+        ``min_val``, ``max_val`` and ``include_boundaries`` of
+        :func:`~sklearn.utils.check_scalar`.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If it is NaN, infinite or out of bounds.
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number; got {value!r}.")
+    check_scalar(value, name, numbers.Real, **bounds)
+
+
 def check_parameters(est):
     """Validate the numeric and boolean hyperparameters of ``est``.
 
@@ -61,32 +93,31 @@ def check_parameters(est):
         Naming the parameter, its value and the accepted range.
     """
     real, integral = numbers.Real, numbers.Integral
-    check_scalar(est.alpha, "alpha", real, min_val=0)
+    check_finite_real(est.alpha, "alpha", min_val=0)
     if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
         if isinstance(est.batch_size, str):
             raise ValueError(
                 f"batch_size must be 'auto' or a positive integer; got {est.batch_size!r}."
             )
         check_scalar(est.batch_size, "batch_size", integral, min_val=1)
-    check_scalar(
-        est.learning_rate_init, "learning_rate_init", real, min_val=0, include_boundaries="neither"
+    check_finite_real(
+        est.learning_rate_init, "learning_rate_init", min_val=0, include_boundaries="neither"
     )
-    check_scalar(est.power_t, "power_t", real, min_val=0)
+    check_finite_real(est.power_t, "power_t", min_val=0)
     check_scalar(est.max_iter, "max_iter", integral, min_val=1)
-    check_scalar(est.tol, "tol", real, min_val=0)
-    check_scalar(est.momentum, "momentum", real, min_val=0, max_val=1)
-    check_scalar(
+    check_finite_real(est.tol, "tol", min_val=0)
+    check_finite_real(est.momentum, "momentum", min_val=0, max_val=1)
+    check_finite_real(
         est.validation_fraction,
         "validation_fraction",
-        real,
         min_val=0,
         max_val=1,
         include_boundaries="neither",
     )
-    check_scalar(est.beta_1, "beta_1", real, min_val=0, max_val=1, include_boundaries="left")
-    check_scalar(est.beta_2, "beta_2", real, min_val=0, max_val=1, include_boundaries="left")
-    check_scalar(est.epsilon, "epsilon", real, min_val=0, include_boundaries="neither")
-    if est.n_iter_no_change != np.inf:
+    check_finite_real(est.beta_1, "beta_1", min_val=0, max_val=1, include_boundaries="left")
+    check_finite_real(est.beta_2, "beta_2", min_val=0, max_val=1, include_boundaries="left")
+    check_finite_real(est.epsilon, "epsilon", min_val=0, include_boundaries="neither")
+    if est.n_iter_no_change != np.inf:  # inf (never stop on a plateau) is scikit-learn's too
         check_scalar(est.n_iter_no_change, "n_iter_no_change", integral, min_val=1)
     check_scalar(est.max_fun, "max_fun", integral, min_val=1)
     if not (
@@ -109,6 +140,10 @@ def check_parameters(est):
             "class_weight must be None, 'balanced' or a dict {class_label: weight} "
             f"(a list of such dicts, one per label, for multilabel targets); got {class_weight!r}."
         )
+    for weights in class_weight if isinstance(class_weight, list) else [class_weight]:
+        if isinstance(weights, dict):
+            for label, weight in weights.items():
+                check_finite_real(weight, f"class_weight[{label!r}]", min_val=0)
     for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
         _check_bool(getattr(est, name), name)
     if not isinstance(est.verbose, (bool, np.bool_, numbers.Integral)):

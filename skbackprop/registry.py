@@ -308,6 +308,15 @@ def _unknown_name_message(kind, name):
     return f"Unknown {kind} name {name!r}.{hint} {listing}"
 
 
+def _checked(plugin, parameter):
+    """``plugin`` once its :meth:`~skbackprop._plugin.Plugin.check_params` passes."""
+    try:
+        plugin.check_params()
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"Invalid value for {parameter!r}: {exc}") from None
+    return plugin
+
+
 def resolve(kind, spec, parameter, **defaults):
     """Turn an estimator parameter into a fresh plugin instance.
 
@@ -332,7 +341,9 @@ def resolve(kind, spec, parameter, **defaults):
     Raises
     ------
     ValueError
-        If ``spec`` is an unknown name.
+        If ``spec`` is an unknown name, or the plugin's
+        :meth:`~skbackprop._plugin.Plugin.check_params` refuses a parameter
+        (NaN, infinite, out of range).
     TypeError
         If ``spec`` is neither a name nor an instance of the kind's base class.
     """
@@ -343,9 +354,9 @@ def resolve(kind, spec, parameter, **defaults):
         except ValueError as exc:
             raise ValueError(f"Invalid value for {parameter!r}: {exc}") from None
         accepted = set(cls._get_param_names())
-        return cls(**{k: v for k, v in defaults.items() if k in accepted})
+        return _checked(cls(**{k: v for k, v in defaults.items() if k in accepted}), parameter)
     if isinstance(spec, base):
-        return clone(spec)
+        return _checked(clone(spec), parameter)
     public_base = f"skbackprop.{base.__module__.rsplit('.', 1)[-1]}.{base.__name__}"
     if isinstance(spec, type) and issubclass(spec, base):
         raise TypeError(
