@@ -92,7 +92,7 @@ def check_parameters(est):
     TypeError, ValueError
         Naming the parameter, its value and the accepted range.
     """
-    real, integral = numbers.Real, numbers.Integral
+    integral = numbers.Integral
     check_finite_real(est.alpha, "alpha", min_val=0)
     if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
         if isinstance(est.batch_size, str):
