@@ -134,12 +134,18 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
             validation_data = (X_val, y_val, sample_weight_val)
         elif sample_weight_val is not None:
             raise ValueError("sample_weight_val was given without X_val and y_val.")
-        with unchanged_on_error(self):
+        with unchanged_on_error(self) as start_params:
             return self._fit(
-                X, y, sample_weight, incremental=False, validation_data=validation_data
+                X,
+                y,
+                sample_weight,
+                incremental=False,
+                validation_data=validation_data,
+                start_params=start_params,
             )
 
-    def _fit(self, X, y, sample_weight, incremental, validation_data=None):
+    def _fit(self, X, y, sample_weight, incremental, validation_data=None, start_params=None):
+        """Train on one call's data; ``start_params`` is what :func:`unchanged_on_error` yields."""
         check_parameters(self)
         hidden_layer_sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         first_pass = not hasattr(self, "network_") or (not self.warm_start and not incremental)
@@ -174,6 +180,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
             )
         self.loss_function_.check_targets(Y)
         layer_sizes = (X.shape[1], *hidden_layer_sizes, Y.shape[1])
+        # The rollback's copy of the weights at the call's start, which the loop
+        # shares (None on a first pass: a new network, nothing saved).
+        call_start_params = None
         if first_pass:
             self._initialize(layer_sizes, X.dtype, random_state)
         elif self.network_.layer_sizes != layer_sizes:
@@ -182,6 +191,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
                 f"{self.network_.layer_sizes}; got {layer_sizes}. Set warm_start=False to "
                 "start afresh."
             )
+        elif start_params is not None:
+            call_start_params = start_params(self.network_.params)
         if Y.shape[1] == 1 and isinstance(self.output_activation_, Softmax):
             raise ValueError(
                 "output_activation='softmax' needs one output unit per class, but this target "
@@ -230,6 +241,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
             self._training_settings(early_stopping, dropout_rates),
             state,
             tasks,
+            call_start_params=call_start_params,
         )
         if stochastic:
             state = loop.run_stochastic(X, Y, sample_weight, validation, random_state, incremental)
