@@ -30,12 +30,20 @@ from ._per_layer import resolve_activation, resolve_dropout_rates
 from ._rollback import unchanged_on_error
 from ._training import TrainingLoop
 from ._training_state import TrainingSettings, TrainingState
-from ._validation import check_hidden_layer_sizes, check_parameters, check_sample_weight
+from ._validation import (
+    check_hidden_layer_sizes,
+    check_parameters,
+    check_sample_weight,
+    check_weight_sum,
+)
 from .activations import Softmax
 from .exceptions import warn_if_version_differs
 from .network import Network
 
 __all__ = ["BaseMultilayerPerceptron"]
+
+#: Rows per forward pass when checking the trained network's outputs.
+_CHECK_CHUNK_ROWS = 2048
 
 
 def partial_fit_is_available(est):
@@ -217,8 +225,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
             X, y, Y, sample_weight, validation_data, random_state, split=early_stopping
         )
         sample_weight = weigh(y, sample_weight)
+        check_weight_sum(sample_weight, "sample_weight times class_weight")
         if validation is not None:
             validation.sample_weight = weigh(validation.y, validation.sample_weight)
+            check_weight_sum(validation.sample_weight, "sample_weight_val times class_weight")
         early_stopping = early_stopping and validation is not None
 
         state = TrainingState() if first_pass else TrainingState.resume(vars(self))
@@ -249,15 +259,37 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
             state = loop.run_full_batch(X, Y, sample_weight, validation)
         vars(self).update(state.published())
 
-        if not np.isfinite(self.network_.params).all():
-            raise ValueError(
-                "Training produced non-finite weights. Scale the inputs (e.g. with "
-                "MinMaxScaler or StandardScaler) or lower learning_rate_init."
-            )
+        self._check_trained_network(X)
         context.call_on_fit_task_end(
             estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
         )
         return self
+
+    def _check_trained_network(self, X):
+        """Raise unless the trained weights are finite and give finite outputs on ``X``.
+
+        Divergence recovery restores the last finite weights, but finite
+        weights can still overflow in the forward pass (e.g. after a step of a
+        huge learning rate that the next epoch never got to see): no model
+        that cannot predict its own training data is left behind. The
+        rollback then puts back the model as it was before the call.
+        """
+        advice = (
+            "Scale the inputs (e.g. with MinMaxScaler or StandardScaler) or lower "
+            f"learning_rate_init (now {self.learning_rate_init:g})."
+        )
+        if not np.isfinite(self.network_.params).all():
+            raise ValueError(f"Training produced non-finite weights. {advice}")
+        # In chunks, so that checking costs no more memory than a training batch.
+        chunk = _CHECK_CHUNK_ROWS
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, X.shape[0], chunk):
+                if not np.isfinite(self.network_.predict(X[start : start + chunk])).all():
+                    raise ValueError(
+                        "Training diverged: the weights it reached give non-finite outputs "
+                        "(inf or NaN) on the training data, so the model was left as it was "
+                        f"before this call. {advice}"
+                    )
 
     def _training_settings(self, early_stopping, dropout_rates):
         return TrainingSettings(

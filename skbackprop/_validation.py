@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_array, check_scalar
 __all__ = [
     "check_finite_real",
     "check_hidden_layer_sizes",
+    "check_weight_sum",
     "check_parameters",
     "check_sample_weight",
     "resolve_class_weight",
@@ -195,7 +196,38 @@ def check_sample_weight(sample_weight, n_samples, dtype):
         raise ValueError("sample_weight must be non-negative; got negative weights.")
     if not sample_weight.any():
         raise ValueError("sample_weight must not be all zero: no sample would count.")
+    check_weight_sum(sample_weight, "sample_weight")
     return sample_weight
+
+
+def check_weight_sum(sample_weight, name):
+    """Refuse weights whose sum overflows the training dtype.
+
+    The loss is a weighted mean (each sample counts ``w_i / Σ w``) and the L2
+    penalty is divided by ``Σ w``: with ``Σ w`` infinite, training learns
+    nothing, as in scikit-learn, which raises on the diverged weights.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,) or None
+    name : str
+        What the weights are called in the message.
+
+    Raises
+    ------
+    ValueError
+        If the sum of the weights, in their dtype, is not finite.
+    """
+    if sample_weight is None:
+        return
+    with np.errstate(over="ignore"):
+        total = sample_weight.sum()
+    if not np.isfinite(total):
+        raise ValueError(
+            f"{name} sums to {total} in {sample_weight.dtype}: the weights are too large for "
+            "the loss, a weighted mean over their sum. Divide them by a common factor (only "
+            "their ratios weigh the samples; alpha's penalty is divided by their sum)."
+        )
 
 
 def resolve_class_weight(class_weight, classes, y, sample_weight, running_counts=None):
@@ -272,7 +304,8 @@ def apply_class_weight(class_weights, classes, y, sample_weight, dtype):
     else:
         weights = compute_sample_weight(class_weights, y).astype(dtype)
     if sample_weight is not None:
-        weights *= sample_weight
+        with np.errstate(over="ignore"):  # an overflowing sum is refused with its reason
+            weights *= sample_weight
     if not weights.any():
         raise ValueError(
             "class_weight gives every sample a weight of zero: give at least one present "
