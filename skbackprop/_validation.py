@@ -304,8 +304,11 @@ def apply_class_weight(class_weights, classes, y, sample_weight, dtype):
     else:
         weights = compute_sample_weight(class_weights, y).astype(dtype)
     if sample_weight is not None:
-        with np.errstate(over="ignore"):  # an overflowing sum is refused with its reason
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused later
             weights *= sample_weight
+        # A class weighed only by zero sample weights gets an infinite balanced
+        # weight: its samples still count for nothing (not inf * 0 = NaN).
+        weights[sample_weight == 0] = 0
     if not weights.any():
         raise ValueError(
             "class_weight gives every sample a weight of zero: give at least one present "
