@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 
 from . import registry
 from ._callbacks import EpochTasks
+from ._finite_outputs import outputs_are_finite
 from ._hidden_features import HiddenFeaturesMixin
 from ._holdout import ValidationSet, hold_out
 from ._per_layer import resolve_activation, resolve_dropout_rates
@@ -41,9 +42,6 @@ from .exceptions import warn_if_version_differs
 from .network import Network
 
 __all__ = ["BaseMultilayerPerceptron"]
-
-#: Rows per forward pass when checking the trained network's outputs.
-_CHECK_CHUNK_ROWS = 2048
 
 
 def partial_fit_is_available(est):
@@ -280,16 +278,12 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
         )
         if not np.isfinite(self.network_.params).all():
             raise ValueError(f"Training produced non-finite weights. {advice}")
-        # In chunks, so that checking costs no more memory than a training batch.
-        chunk = _CHECK_CHUNK_ROWS
-        with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, X.shape[0], chunk):
-                if not np.isfinite(self.network_.predict(X[start : start + chunk])).all():
-                    raise ValueError(
-                        "Training diverged: the weights it reached give non-finite outputs "
-                        "(inf or NaN) on the training data, so the model was left as it was "
-                        f"before this call. {advice}"
-                    )
+        if not outputs_are_finite(self.network_, X):
+            raise ValueError(
+                "Training diverged: the weights it reached give non-finite outputs "
+                "(inf or NaN) on the training data, so the model was left as it was "
+                f"before this call. {advice}"
+            )
 
     def _training_settings(self, early_stopping, dropout_rates):
         return TrainingSettings(
