@@ -331,7 +331,7 @@ class MLPScratchClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         -------
         self : MLPScratchClassifier
         """
-        with unchanged_on_error(self):
+        with unchanged_on_error(self) as start_params:
             if not hasattr(self, "classes_"):
                 if type_of_target(y).startswith("multilabel"):
                     self._label_binarizer = LabelBinarizer().fit(y)
@@ -352,7 +352,7 @@ class MLPScratchClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                     f"classes={classes!r} is not the same as on the first call to partial_fit, "
                     f"which set classes_={self.classes_!r}."
                 )
-            return self._fit(X, y, sample_weight, incremental=True)
+            return self._fit(X, y, sample_weight, incremental=True, start_params=start_params)
 
     # ------------------------------------------------------- target hooks
 

@@ -306,8 +306,8 @@ class MLPScratchRegressor(RegressorMixin, BaseMultilayerPerceptron):
         -------
         self : MLPScratchRegressor
         """
-        with unchanged_on_error(self):
-            return self._fit(X, y, sample_weight, incremental=True)
+        with unchanged_on_error(self) as start_params:
+            return self._fit(X, y, sample_weight, incremental=True, start_params=start_params)
 
     # ------------------------------------------------------- target hooks
 

@@ -63,9 +63,15 @@ class TrainingLoop:
         Where the previous calls left off (a fresh one on a first fit).
     tasks : EpochTasks
         Reports each epoch to scikit-learn's callbacks.
+    call_start_params : ndarray of shape (n_params,) or None, default=None
+        A copy of ``network.params`` as they are now, which the loop only
+        reads (the rollback's, shared to save a copy of the weights): the
+        fallback if the first epoch diverges. None: the loop copies them.
     """
 
-    def __init__(self, network, loss, optimizer, schedule, settings, state, tasks):
+    def __init__(
+        self, network, loss, optimizer, schedule, settings, state, tasks, call_start_params=None
+    ):
         self.network = network
         self.loss = loss
         self.optimizer = optimizer
@@ -73,6 +79,7 @@ class TrainingLoop:
         self.settings = settings
         self.state = state
         self.tasks = tasks
+        self.call_start_params = call_start_params
 
     # ----------------------------------------------------------- minibatches
 
@@ -153,13 +160,21 @@ class TrainingLoop:
         batch_size = resolve_batch_size(settings.batch_size, n_samples)
         order = np.arange(n_samples) if settings.shuffle else None  # None: batches are slices
         scratch = MinibatchScratch(network, X, Y, batch_size)  # per fit, never on the estimator
-        last_finite_params = network.params.copy()  # fallback if an epoch diverges
+        # Fallback if an epoch diverges: the weights before it. The first
+        # epoch's are the call's start, which the rollback may have copied
+        # already (read only); a buffer of the loop's own serves from the second.
+        last_finite_params = self.call_start_params
+        if last_finite_params is None:
+            last_finite_params = network.params.copy()
         start_loss = None
         state.n_iter = 0
         try:
-            for _ in range(1 if incremental else settings.max_iter):
+            for epoch in range(1 if incremental else settings.max_iter):
                 self.tasks.begin()
-                np.copyto(last_finite_params, network.params)
+                if epoch > 0 and last_finite_params is self.call_start_params:
+                    last_finite_params = network.params.copy()
+                elif epoch > 0:
+                    np.copyto(last_finite_params, network.params)
                 if settings.shuffle:
                     random_state.shuffle(order)  # the permutation sklearn.utils.shuffle draws
                 # Overflow is detected below and reported once, not per operation.

@@ -276,6 +276,7 @@ class Huber(Loss):
     """
 
     name = "huber"
+    _parameter_bounds = {"epsilon": {"min_val": 0, "include_boundaries": "neither"}}
 
     def __init__(self, epsilon=1.0):
         self.epsilon = epsilon

@@ -14,8 +14,10 @@ cases, like :func:`sklearn.utils.estimator_checks.parametrize_with_checks`.
 What is checked, for every plugin: the constructor stores its arguments
 unchanged and has defaults (so the registry can build it from a name),
 :func:`sklearn.base.clone` round trip, pickling, a constructor-like ``repr``,
-and a fit of a tiny :class:`~skbackprop.MLPScratchClassifier` that must not
-modify the plugin. Then, per kind:
+float parameters refusing NaN and infinity by name (through
+``check_params``, as an estimator's ``fit`` resolves the plugin), and a fit
+of a tiny :class:`~skbackprop.MLPScratchClassifier` that must not modify the
+plugin. Then, per kind:
 
 - activations: ``backward`` against float64 central differences of
   ``forward`` (the whole vector-Jacobian product, so softmax-like
