@@ -87,6 +87,10 @@ class Loss(Plugin):
     closed-form output errors for other activations in :meth:`_closed_form_delta`.
     """
 
+    # Its public home, for messages, reprs and the docs (defined here to keep
+    # the built-ins' file short).
+    __module__ = "skbackprop.losses"
+
     #: Output activation class whose pairing with this loss gives δ = A - Y.
     canonical_activation = None
 
