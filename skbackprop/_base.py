@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 
 from . import registry
 from ._callbacks import EpochTasks
-from ._finite_outputs import outputs_are_finite
+from ._finite_outputs import check_trained_network
 from ._hidden_features import HiddenFeaturesMixin
 from ._holdout import ValidationSet, hold_out
 from ._per_layer import resolve_activation, resolve_dropout_rates
@@ -257,33 +257,11 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
             state = loop.run_full_batch(X, Y, sample_weight, validation)
         vars(self).update(state.published())
 
-        self._check_trained_network(X)
+        check_trained_network(self.network_, X, self.learning_rate_init)
         context.call_on_fit_task_end(
             estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
         )
         return self
-
-    def _check_trained_network(self, X):
-        """Raise unless the trained weights are finite and give finite outputs on ``X``.
-
-        Divergence recovery restores the last finite weights, but finite
-        weights can still overflow in the forward pass (e.g. after a step of a
-        huge learning rate that the next epoch never got to see): no model
-        that cannot predict its own training data is left behind. The
-        rollback then puts back the model as it was before the call.
-        """
-        advice = (
-            "Scale the inputs (e.g. with MinMaxScaler or StandardScaler) or lower "
-            f"learning_rate_init (now {self.learning_rate_init:g})."
-        )
-        if not np.isfinite(self.network_.params).all():
-            raise ValueError(f"Training produced non-finite weights. {advice}")
-        if not outputs_are_finite(self.network_, X):
-            raise ValueError(
-                "Training diverged: the weights it reached give non-finite outputs "
-                "(inf or NaN) on the training data, so the model was left as it was "
-                f"before this call. {advice}"
-            )
 
     def _training_settings(self, early_stopping, dropout_rates):
         return TrainingSettings(

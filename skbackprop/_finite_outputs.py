@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from .activations import ELU, GELU, Exp, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh
 
-__all__ = ["outputs_are_finite"]
+__all__ = ["check_trained_network", "outputs_are_finite"]
 
 #: Rows per forward pass of the fallback: no more memory than a training batch.
 CHUNK_ROWS = 2048
@@ -102,3 +102,39 @@ def outputs_are_finite(network, X):
             if not np.isfinite(network.predict(X[start : start + CHUNK_ROWS])).all():
                 return False
     return True
+
+
+def check_trained_network(network, X, learning_rate_init):
+    """Raise unless the trained weights are finite and give finite outputs on ``X``.
+
+    Divergence recovery restores the last finite weights, but finite weights
+    can still overflow in the forward pass (e.g. after a step of a huge
+    learning rate that the next epoch never got to see): no model that cannot
+    predict its own training data is left behind. The estimator's rollback
+    then puts back the model as it was before the call.
+
+    Parameters
+    ----------
+    network : Network
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        The training data of the call.
+    learning_rate_init : float
+        Named in the advice.
+
+    Raises
+    ------
+    ValueError
+        If the weights or the outputs are not all finite.
+    """
+    advice = (
+        "Scale the inputs (e.g. with MinMaxScaler or StandardScaler) or lower "
+        f"learning_rate_init (now {learning_rate_init:g})."
+    )
+    if not np.isfinite(network.params).all():
+        raise ValueError(f"Training produced non-finite weights. {advice}")
+    if not outputs_are_finite(network, X):
+        raise ValueError(
+            "Training diverged: the weights it reached give non-finite outputs "
+            "(inf or NaN) on the training data, so the model was left as it was "
+            f"before this call. {advice}"
+        )
