@@ -42,7 +42,7 @@ def test_the_limit_is_lifted_when_training_raises(two_blas_threads):
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
-def test_the_thread_count_changes_the_weights_only_by_rounding(monkeypatch, two_blas_threads, solver):
+def test_thread_counts_change_the_weights_only_by_rounding(monkeypatch, two_blas_threads, solver):
     X, y = load_digits(return_X_y=True)
     params = dict(hidden_layer_sizes=(32,), solver=solver, max_iter=3, random_state=0)
     weights = []
