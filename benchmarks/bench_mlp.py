@@ -67,10 +67,14 @@ from pathlib import Path
 import numpy as np
 import sklearn
 import torch_mlp
+from epoch_parts import epoch_parts
+from floors import gemm_epoch_seconds, optimizer_epoch_seconds, predict_gemm_seconds
+from report import memory_table, parts_table, predict_table, rst_table, training_table
 from sklearn.datasets import load_digits, make_classification, make_friedman1, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.preprocessing import LabelBinarizer
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skbackprop
@@ -220,57 +224,6 @@ def dropout_cost(X, y, hidden, extra_epochs, repeats):
     return np.median(plain), np.median(dropped), np.median(ratios) if ratios else float("nan")
 
 
-def gemm_epoch_seconds(layer_sizes, n_samples, batch_size, dtype, repeats=1):
-    """Time of the matrix products alone of one epoch, into preallocated arrays."""
-    rng = np.random.default_rng(0)
-    batch_size = min(batch_size, n_samples)
-    batch_sizes = [batch_size] * (n_samples // batch_size)
-    if n_samples % batch_size:
-        batch_sizes.append(n_samples % batch_size)
-    fans = list(zip(layer_sizes[:-1], layer_sizes[1:]))
-    W = [rng.standard_normal(fan).astype(dtype) for fan in fans]
-    A = [rng.standard_normal((batch_size, n)).astype(dtype) for n in layer_sizes]
-    D = [np.empty((batch_size, n), dtype) for n in layer_sizes]
-    dW = [np.empty(fan, dtype) for fan in fans]
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for n in batch_sizes:
-            for layer, W_l in enumerate(W):  # forward: z = a W
-                np.matmul(A[layer][:n], W_l, out=D[layer + 1][:n])
-            for layer in reversed(range(len(W))):  # weight gradient, backward recurrence
-                np.matmul(A[layer][:n].T, D[layer + 1][:n], out=dW[layer])
-                if layer > 0:
-                    np.matmul(D[layer + 1][:n], W[layer].T, out=D[layer][:n])
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
-def optimizer_epoch_seconds(optimizer, n_params, n_batches, dtype, repeats=3):
-    """Time of ``n_batches`` optimizer steps on a vector of ``n_params`` parameters.
-
-    ``step`` may use the gradient as scratch space, so each step gets a fresh
-    copy of it; the time of those copies is measured apart and taken off.
-    """
-    rng = np.random.default_rng(0)
-    params = rng.standard_normal(n_params).astype(dtype)
-    gradient = (1e-2 * rng.standard_normal(n_params)).astype(dtype)
-    scratch = np.empty_like(gradient)
-    optimizer.initialize(params)
-    with_steps, copies_only = [], []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(n_batches):
-            np.copyto(scratch, gradient)
-            optimizer.step(params, scratch, 1e-3)
-        with_steps.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        for _ in range(n_batches):
-            np.copyto(scratch, gradient)
-        copies_only.append(time.perf_counter() - start)
-    return max(float(np.median(with_steps) - np.median(copies_only)), 0.0)
-
-
 def measure_row(row, data):
     name, key, hidden, solver, dtype, extra, repeats = row
     X_train, X_test, y_train, y_test = data
@@ -330,6 +283,9 @@ def measure_row(row, data):
             "accuracy": float(model.score(X_test, y_test)),
             "epochs": int(model.n_iter_),
         }
+    if solver == "adam":
+        Y = y_train.reshape(-1, 1) if regression else LabelBinarizer().fit_transform(y_train)
+        result["parts"] = epoch_parts(models["skbackprop"], X_train, Y.astype(dtype))
     if key in ("mnist8k", "tiny") and solver == "adam":
         result["predict"] = time_predict(models, X_test)
         result["predict_gemm"] = predict_gemm_seconds(layer_sizes, X_test)
@@ -363,22 +319,6 @@ def time_predict(models, X, repeats=9):
     ratios = np.divide(times["skbackprop"], times["sklearn"])
     result["ratio"] = float(np.median(ratios))
     return result
-
-
-def predict_gemm_seconds(layer_sizes, X, repeats=7):
-    """Time of the matrix products alone of a forward pass over ``X``, into preallocated arrays."""
-    rng = np.random.default_rng(0)
-    fans = list(zip(layer_sizes[:-1], layer_sizes[1:]))
-    W = [rng.standard_normal(fan).astype(X.dtype) for fan in fans]
-    Z = [np.empty((X.shape[0], n_out), X.dtype) for _, n_out in fans]
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        A = X
-        for W_l, Z_l in zip(W, Z):
-            A = np.matmul(A, W_l, out=Z_l)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 # ------------------------------------------------------------------- memory
@@ -487,32 +427,6 @@ def machine_description(threads):
     return lines
 
 
-def rst_table(header, rows):
-    """An reStructuredText simple table: readable in a terminal, pasteable into the docs."""
-    cells = [header] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    rule = "  ".join("=" * w for w in widths)
-
-    def line(row):  # text columns to the left, numbers to the right
-        return "  ".join(
-            c.ljust(w) if not _is_number(c) else c.rjust(w) for c, w in zip(row, widths)
-        ).rstrip()
-
-    return "\n".join([rule, line(cells[0]), rule, *map(line, cells[1:]), rule])
-
-
-def _ratio(numerator, denominator):
-    return f"{numerator / denominator:.2f}" if denominator > 0 else "n/a"
-
-
-def _is_number(text):
-    try:
-        float(text.replace(",", ""))
-    except ValueError:
-        return False
-    return True
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     size = parser.add_mutually_exclusive_group()
@@ -543,6 +457,9 @@ def main(argv=None):
             print(f"  measured {row[0]}, {row[3]}, {row[4]}", file=sys.stderr)
         print(training_table(results))
 
+        print("\nWhere a skbackprop epoch goes, adam rows, ms per epoch (epoch_parts.py):\n")
+        print(parts_table(results))
+
         print("\npredict_proba of the adam models on the held-out rows:\n")
         print(predict_table(results))
 
@@ -570,114 +487,6 @@ def main(argv=None):
         print(rst_table(header, [row]))
         print(f"\ntotal benchmark time: {time.perf_counter() - started:.0f} s")
     return 0
-
-
-def training_table(results):
-    header = [
-        "workload",
-        "solver",
-        "dtype",
-        "skb epoch ms",
-        "skl epoch ms",
-        "ratio",
-        "skb fit s",
-        "skl fit s",
-        "GEMM ms",
-        "skb/GEMM",
-        "opt ms",
-        "skb/(GEMM+opt)",
-        "skb acc",
-        "skl acc",
-        "spread",
-    ]
-    with_torch = any("torch" in r for r in results)
-    if with_torch:
-        header += ["torch ms", "torch/skl", "fused ms", "fused/skl"]
-    rows = []
-    for r in results:
-        skb, skl = r["skbackprop"], r["sklearn"]
-        torch_cells = [
-            f"{r[key] * 1e3:.1f}" if ratio == "" else f"{r[key]:.2f}"
-            for key, ratio in (
-                ("torch", ""),
-                ("torch_ratio", "r"),
-                ("torch_fused", ""),
-                ("torch_fused_ratio", "r"),
-            )
-            if key in r
-        ]
-        rows.append(
-            [
-                r["workload"],
-                r["solver"],
-                r["dtype"],
-                f"{skb['epoch'] * 1e3:.1f}",
-                f"{skl['epoch'] * 1e3:.1f}",
-                f"{r['ratio']:.2f}",
-                f"{skb['fit']:.2f}",
-                f"{skl['fit']:.2f}",
-                f"{r['gemm'] * 1e3:.1f}",
-                f"{r['gemm_ratio']:.2f}",
-                f"{r['optimizer'] * 1e3:.1f}" if "optimizer" in r else "",
-                _ratio(skb["epoch"], r["gemm"] + r["optimizer"]) if "optimizer" in r else "",
-                f"{skb['accuracy']:.3f}",
-                f"{skl['accuracy']:.3f}",
-                f"{r['spread']:.0%}",
-                *((torch_cells or [""] * 4) if with_torch else []),
-            ]
-        )
-    # float32 end to end against scikit-learn in float64, same workload and solver.
-    by_key = {(r["workload"], r["solver"], r["dtype"]): r for r in results}
-    for (workload, solver, dtype), r in by_key.items():
-        reference = by_key.get((workload, solver, "float64"))
-        if dtype == "float32" and reference is not None:
-            ratio = _ratio(r["skbackprop"]["epoch"], reference["sklearn"]["epoch"])
-            cells = [workload, solver, "skb f32 / skl f64", "", "", ratio]
-            cells += [""] * (len(header) - len(cells))
-            if with_torch and "torch" in r:  # PyTorch float32 against scikit-learn float64
-                cells[-3] = _ratio(r["torch"], reference["sklearn"]["epoch"])
-                cells[-1] = _ratio(r["torch_fused"], reference["sklearn"]["epoch"])
-            rows.append(cells)
-    return rst_table(header, rows)
-
-
-def predict_table(results):
-    rows = []
-    for r in results:
-        if "predict" in r:
-            t = r["predict"]
-            rows.append(
-                [
-                    r["workload"],
-                    r["dtype"],
-                    f"{r['predict_rows']:,}",
-                    f"{t['skbackprop'] * 1e3:.1f}",
-                    f"{t['sklearn'] * 1e3:.1f}",
-                    f"{t['ratio']:.2f}",
-                    f"{r['predict_gemm'] * 1e3:.1f}",
-                    _ratio(r["predict_gemm"], t["sklearn"]),
-                ]
-            )
-    header = ["workload", "dtype", "rows", "skb ms", "skl ms", "ratio", "GEMM ms", "GEMM/skl"]
-    return rst_table(header, rows)
-
-
-def memory_table(memory):
-    if memory is None:
-        return "(not measured: needs Linux /proc)"
-    rows = [
-        [
-            library,
-            f"{m['before_mib']:.1f}",
-            f"{m['peak_mib']:.1f}",
-            f"{m['peak_mib'] - m['before_mib']:.1f}",
-        ]
-        for library, m in memory.items()
-    ]
-    added = {library: m["peak_mib"] - m["before_mib"] for library, m in memory.items()}
-    rows.append(["skb / skl", "", "", _ratio(added["skbackprop"], added["sklearn"])])
-    header = ["library", "MiB before fit", "MiB peak", "MiB added by fit"]
-    return rst_table(header, rows)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 from skbackprop import MLPScratchClassifier, registry
-from skbackprop.activations import Activation, ReLU
+from skbackprop.activations import Activation, ReLU, Sigmoid, Softmax
 from skbackprop.losses import Loss
 from skbackprop.testing import check_activation, check_loss
 
@@ -65,9 +65,17 @@ class Swish(Activation):
 # over the classes for multiclass targets, and for binary and multilabel
 # targets one independent two-class problem per sigmoid output.
 #
-# The loss declares no ``canonical_activation``, so the output error is the
-# general chain rule ``activation.backward(Z, A, loss.backward(Y, A))``:
-# exact for any output activation, just not fused into ``A - Y``.
+# The output error ``delta`` defaults to the general chain rule
+# ``activation.backward(Z, A, loss.backward(Y, A))``, exact for any output
+# activation. Through a sigmoid or a softmax, though, it multiplies a huge
+# ``1 / a`` by a tiny slope, and once a confidently wrong unit's ``a`` rounds
+# to 0 or 1 the product vanishes: the unit stops learning exactly when it is
+# most wrong. So the loss overrides ``delta`` with the closed form for those
+# two pairings, ``A - T`` against the smoothed targets ``T`` (the slope of
+# the activation cancels the loss's denominator), and probabilities are
+# clipped only at the dtype's smallest normal number, not at a "safe" 1e-7
+# that would make ``forward`` flat where the gradient is not. The conformance
+# check ``check_loss_delta_saturated`` catches a loss that gets this wrong.
 class SmoothedCrossEntropy(Loss):
     """Cross-entropy against labels smoothed towards uniform."""
 
@@ -87,20 +95,35 @@ class SmoothedCrossEntropy(Loss):
         n_choices = 2 if self.independent_outputs else Y.shape[1]
         return Y * (1.0 - self.smoothing) + self.smoothing / n_choices
 
+    @staticmethod
+    def _clipped(A):
+        limits = np.finfo(A.dtype)
+        return np.clip(A, limits.tiny, 1 - limits.epsneg)
+
     def forward(self, Y, A, sample_weight=None):
-        T, A = self._smoothed(Y), np.clip(A, 1e-7, 1 - 1e-7)
+        T, A = self._smoothed(Y), self._clipped(A)
         per_sample = -(T * np.log(A)).sum(axis=1)
         if self.independent_outputs:
             per_sample -= ((1 - T) * np.log(1 - A)).sum(axis=1)
         return float(np.average(per_sample, weights=sample_weight))
 
     def backward(self, Y, A, sample_weight=None):
-        T, A = self._smoothed(Y), np.clip(A, 1e-7, 1 - 1e-7)
+        T, A = self._smoothed(Y), self._clipped(A)
         dA = -T / A
         if self.independent_outputs:
             dA += (1 - T) / (1 - A)
+        return dA * self._mean_weights(A, sample_weight)
+
+    def delta(self, Y, Z, A, activation, sample_weight=None):
+        pairing = Sigmoid if self.independent_outputs else Softmax
+        if type(activation) is not pairing:
+            return super().delta(Y, Z, A, activation, sample_weight)
+        return (A - self._smoothed(Y)) * self._mean_weights(A, sample_weight)
+
+    @staticmethod
+    def _mean_weights(A, sample_weight):
         weights = np.ones(len(A), A.dtype) if sample_weight is None else sample_weight
-        return dA * (weights / weights.sum()).astype(A.dtype).reshape(-1, 1)
+        return (weights / weights.sum()).astype(A.dtype).reshape(-1, 1)
 
 
 # %%

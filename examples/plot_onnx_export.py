@@ -6,7 +6,8 @@ Exporting to ONNX and predicting with onnxruntime
 An ONNX file runs without Python (onnxruntime exists for C, C++, C#, Java,
 JavaScript and phones) and holds no code, only operators and numbers. This
 example exports a fitted pipeline with skl2onnx, reloads it with onnxruntime
-and compares its answers with the pipeline's, in float32 and in float64.
+and compares its answers with the pipeline's, in float32 and in float64, then
+exports a pipeline that uses the network as a transformer (its hidden features).
 It needs the ``onnx`` extra: ``pip install "skbackprop[onnx]"``.
 """
 
@@ -109,3 +110,31 @@ ax_difference.set(
 ax_difference.legend()
 fig.tight_layout()
 fig.savefig("plot_onnx_export.png")
+
+# %%
+# The network as a transformer
+# ----------------------------
+# In the middle of a pipeline, scikit-learn calls the network's ``transform``
+# (the activations of its last hidden layer, here 16 learned features) and
+# feeds them to the next step. The export follows: the graph stops at that
+# hidden layer and hands it to the logistic regression's operators.
+from sklearn.linear_model import LogisticRegression
+
+features_model = make_pipeline(
+    MinMaxScaler(),
+    MLPScratchClassifier(
+        hidden_layer_sizes=(16,), learning_rate_init=0.01, early_stopping=True, random_state=0
+    ),
+    LogisticRegression(max_iter=1000),
+)
+X_train32, X_test32 = X_train.astype(np.float32), X_test.astype(np.float32)
+features_model.fit(X_train32, y_train)
+onx = skl2onnx.to_onnx(features_model, X_test32[:1], options={"zipmap": False})
+session = onnxruntime.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+labels, probabilities = session.run(None, {session.get_inputs()[0].name: X_test32})
+difference = np.abs(probabilities - features_model.predict_proba(X_test32)).max()
+print(
+    f"16 hidden features + logistic regression: test accuracy "
+    f"{features_model.score(X_test32, y_test):.3f}; max |difference| {difference:.1e}; "
+    f"identical labels: {np.array_equal(labels, features_model.predict(X_test32))}"
+)

@@ -24,13 +24,19 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 
 from . import registry
 from ._callbacks import EpochTasks
+from ._finite_outputs import check_trained_network
 from ._hidden_features import HiddenFeaturesMixin
 from ._holdout import ValidationSet, hold_out
 from ._per_layer import resolve_activation, resolve_dropout_rates
 from ._rollback import unchanged_on_error
 from ._training import TrainingLoop
 from ._training_state import TrainingSettings, TrainingState
-from ._validation import check_hidden_layer_sizes, check_parameters, check_sample_weight
+from ._validation import (
+    check_hidden_layer_sizes,
+    check_parameters,
+    check_sample_weight,
+    check_weight_sum,
+)
 from .activations import Softmax
 from .exceptions import warn_if_version_differs
 from .network import Network
@@ -134,12 +140,18 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
             validation_data = (X_val, y_val, sample_weight_val)
         elif sample_weight_val is not None:
             raise ValueError("sample_weight_val was given without X_val and y_val.")
-        with unchanged_on_error(self):
+        with unchanged_on_error(self) as start_params:
             return self._fit(
-                X, y, sample_weight, incremental=False, validation_data=validation_data
+                X,
+                y,
+                sample_weight,
+                incremental=False,
+                validation_data=validation_data,
+                start_params=start_params,
             )
 
-    def _fit(self, X, y, sample_weight, incremental, validation_data=None):
+    def _fit(self, X, y, sample_weight, incremental, validation_data=None, start_params=None):
+        """Train on one call's data; ``start_params`` is what :func:`unchanged_on_error` yields."""
         check_parameters(self)
         hidden_layer_sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         first_pass = not hasattr(self, "network_") or (not self.warm_start and not incremental)
@@ -174,6 +186,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
             )
         self.loss_function_.check_targets(Y)
         layer_sizes = (X.shape[1], *hidden_layer_sizes, Y.shape[1])
+        # The rollback's copy of the weights at the call's start, which the loop
+        # shares (None on a first pass: a new network, nothing saved).
+        call_start_params = None
         if first_pass:
             self._initialize(layer_sizes, X.dtype, random_state)
         elif self.network_.layer_sizes != layer_sizes:
@@ -182,6 +197,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
                 f"{self.network_.layer_sizes}; got {layer_sizes}. Set warm_start=False to "
                 "start afresh."
             )
+        elif start_params is not None:
+            call_start_params = start_params(self.network_.params)
         if Y.shape[1] == 1 and isinstance(self.output_activation_, Softmax):
             raise ValueError(
                 "output_activation='softmax' needs one output unit per class, but this target "
@@ -206,8 +223,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
             X, y, Y, sample_weight, validation_data, random_state, split=early_stopping
         )
         sample_weight = weigh(y, sample_weight)
+        check_weight_sum(sample_weight, "sample_weight times class_weight")
         if validation is not None:
             validation.sample_weight = weigh(validation.y, validation.sample_weight)
+            check_weight_sum(validation.sample_weight, "sample_weight_val times class_weight")
         early_stopping = early_stopping and validation is not None
 
         state = TrainingState() if first_pass else TrainingState.resume(vars(self))
@@ -230,6 +249,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
             self._training_settings(early_stopping, dropout_rates),
             state,
             tasks,
+            call_start_params=call_start_params,
         )
         if stochastic:
             state = loop.run_stochastic(X, Y, sample_weight, validation, random_state, incremental)
@@ -237,11 +257,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
             state = loop.run_full_batch(X, Y, sample_weight, validation)
         vars(self).update(state.published())
 
-        if not np.isfinite(self.network_.params).all():
-            raise ValueError(
-                "Training produced non-finite weights. Scale the inputs (e.g. with "
-                "MinMaxScaler or StandardScaler) or lower learning_rate_init."
-            )
+        check_trained_network(self.network_, X, self.learning_rate_init)
         context.call_on_fit_task_end(
             estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
         )

@@ -48,8 +48,11 @@ class MLPScratchClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         optimizer from ``momentum``, ``nesterovs_momentum``, ``beta_1``,
         ``beta_2``, ``epsilon`` and ``max_fun``; an instance carries its own.
     alpha : float, default=0.0001
-        Strength of the L2 penalty ``alpha/2 ‖W‖²``, divided by the sum of the
-        sample weights (the number of samples when unweighted).
+        Strength of the L2 penalty ``alpha/2 ‖W‖²``. Each minibatch divides it by
+        the sum of its sample weights (its number of rows when unweighted), as
+        scikit-learn does, and adds it to that minibatch's weighted mean loss:
+        a given ``alpha`` thus regularises more with small minibatches than
+        with ``solver="lbfgs"``, whose one batch is the whole training set.
     batch_size : int or "auto", default="auto"
         Minibatch size of stochastic solvers; ``"auto"`` is ``min(200, n_samples)``.
     learning_rate : str or LearningRateSchedule, default="constant"
@@ -160,7 +163,13 @@ class MLPScratchClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     loss_ : float
         Training loss after the last epoch.
     loss_curve_ : list of float
-        Training loss after each epoch (each L-BFGS iteration).
+        Training loss after each epoch (each L-BFGS iteration), L2 penalty
+        included. Per epoch, the mean of the minibatch losses weighted by the
+        minibatches' numbers of rows, not their sample weights (as
+        scikit-learn), where each minibatch loss is the sample-weighted mean
+        cost plus ``alpha/2 ‖W‖²`` over that minibatch's weight sum; minibatches
+        whose weights are all zero are left out. With L-BFGS, the
+        sample-weighted mean over the whole training set.
     best_loss_ : float or None
         Lowest training loss seen (None with early stopping).
     validation_scores_ : list of float or None
@@ -322,7 +331,7 @@ class MLPScratchClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         -------
         self : MLPScratchClassifier
         """
-        with unchanged_on_error(self):
+        with unchanged_on_error(self) as start_params:
             if not hasattr(self, "classes_"):
                 if type_of_target(y).startswith("multilabel"):
                     self._label_binarizer = LabelBinarizer().fit(y)
@@ -343,7 +352,7 @@ class MLPScratchClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                     f"classes={classes!r} is not the same as on the first call to partial_fit, "
                     f"which set classes_={self.classes_!r}."
                 )
-            return self._fit(X, y, sample_weight, incremental=True)
+            return self._fit(X, y, sample_weight, incremental=True, start_params=start_params)
 
     # ------------------------------------------------------- target hooks
 

@@ -3,8 +3,10 @@
 Each graph is built from the fitted network itself (a ``MatMul`` and an
 ``Add`` per layer, then the layer's activation through its ``to_onnx``) and
 ends with the estimator's own post-processing, operator for operator, so that
-onnxruntime reproduces ``predict`` and ``predict_proba``. Imported by
-:func:`skbackprop.onnx.register` only: it needs skl2onnx.
+onnxruntime reproduces ``predict`` and ``predict_proba``; with the option
+``transform`` (see :mod:`skbackprop._onnx_transform`) it stops at a hidden
+layer and reproduces ``transform``. Imported by :func:`skbackprop.onnx.register`
+only: it needs skl2onnx.
 """
 
 import numpy as np
@@ -14,6 +16,7 @@ from skl2onnx.common.data_types import Int64TensorType, StringTensorType
 from skl2onnx.common.utils import check_input_and_output_numbers
 
 from ._classifier import MLPScratchClassifier
+from ._onnx_transform import TRANSFORM_OPTION, parse_mlp, transforms, wrap_container_parsers
 from ._regressor import MLPScratchRegressor
 from .onnx import OnnxGraph, OnnxTensor, _translate_activation
 
@@ -24,6 +27,7 @@ _CLASSIFIER_OPTIONS = {
     "zipmap": [True, False, "columns"],
     "nocl": [False, True],
     "output_class_labels": [False, True],
+    **TRANSFORM_OPTION,
 }
 
 
@@ -54,10 +58,14 @@ def _graph_of(scope, container, dtype):
     return OnnxGraph(dtype, add_node, add_initializer, scope.get_unique_variable_name)
 
 
-def _network_output(graph, network, X):
-    """The network's output ``a^L`` for the graph value ``X``, as ``Network.predict``."""
+def _network_output(graph, network, X, n_layers=None):
+    """The network's output ``a^L`` for the graph value ``X``, as ``Network.predict``.
+
+    ``n_layers`` stops after that many layers, as ``Network.predict(X, n_layers)``.
+    """
     A = X
-    for W, b, activation in zip(network.weights, network.biases, _layer_activations(network)):
+    layers = list(zip(network.weights, network.biases, _layer_activations(network)))
+    for W, b, activation in layers[:n_layers]:
         Z = graph.op("MatMul", A, W) + b  # z^l = a^{l-1} W^l + b^l
         A = _translate_activation(activation, graph, Z)
     return A
@@ -99,6 +107,8 @@ def _uses_class_indices(scope, classifier):
 
 def _classifier_shapes(operator):
     """Output types: labels (int64 or string) and probabilities (n_samples, n_classes)."""
+    if transforms(operator.scope_inst, operator.raw_operator):
+        return _hidden_features_shapes(operator)
     check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
     classifier = operator.raw_operator
     zipmap = operator.scope_inst.get_options(classifier, dict(zipmap=True))["zipmap"]
@@ -164,6 +174,8 @@ def _labels(graph, output, target_type, classes, n_classes):
 
 def _convert_classifier(scope, operator, container):
     classifier = operator.raw_operator
+    if transforms(scope, classifier):
+        return _convert_hidden_features(scope, operator, container)
     network = classifier.network_
     graph = _graph_of(scope, container, network.params.dtype)
     output = _network_output(graph, network, _network_input(graph, operator))
@@ -180,6 +192,8 @@ def _convert_classifier(scope, operator, container):
 
 def _regressor_shapes(operator):
     """One output: predictions of shape (n_samples, n_outputs), as skl2onnx's regressors."""
+    if transforms(operator.scope_inst, operator.raw_operator):
+        return _hidden_features_shapes(operator)
     check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
     n_samples = operator.inputs[0].get_first_dimension()
     # The dtype is the input's (skl2onnx's convention, set by its parser).
@@ -189,21 +203,54 @@ def _regressor_shapes(operator):
 def _convert_regressor(scope, operator, container):
     # predict is the network's output: the output activation is the inverse
     # link (the identity, or the exponential of the Poisson loss).
+    if transforms(scope, operator.raw_operator):
+        return _convert_hidden_features(scope, operator, container)
     network = operator.raw_operator.network_
     graph = _graph_of(scope, container, network.params.dtype)
     output = _network_output(graph, network, _network_input(graph, operator))
     _write_output(graph, output, operator.outputs[0])
 
 
+# ------------------------------------------------------------- hidden features
+
+
+def _hidden_features_shapes(operator):
+    """``transform``'s output: (n_samples, n_units) of the layer ``transform_layer``."""
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    estimator = operator.raw_operator
+    # Raises transform's own error for a transform_layer that names no hidden layer.
+    layer = estimator._transform_layer_index()
+    n_samples = operator.inputs[0].get_first_dimension()
+    # The dtype is the input's (skl2onnx's convention, set by the parser).
+    operator.outputs[0].type.shape = [n_samples, estimator.network_.layer_sizes[1 + layer]]
+
+
+def _convert_hidden_features(scope, operator, container):
+    # transform is the network up to that hidden layer, as Network.predict(X, n_layers).
+    estimator = operator.raw_operator
+    network = estimator.network_
+    graph = _graph_of(scope, container, network.params.dtype)
+    n_layers = estimator._transform_layer_index() + 1
+    hidden = _network_output(graph, network, _network_input(graph, operator), n_layers)
+    _write_output(graph, hidden, operator.outputs[0])
+
+
 def register_converters():
-    """Register the shape calculators and converters with skl2onnx (again: replaces)."""
+    """Register the parsers, shape calculators and converters with skl2onnx (again: replaces)."""
     update_registered_converter(
         MLPScratchClassifier,
         "SkbackpropMLPScratchClassifier",
         _classifier_shapes,
         _convert_classifier,
         options=_CLASSIFIER_OPTIONS,
+        parser=parse_mlp,
     )
     update_registered_converter(
-        MLPScratchRegressor, "SkbackpropMLPScratchRegressor", _regressor_shapes, _convert_regressor
+        MLPScratchRegressor,
+        "SkbackpropMLPScratchRegressor",
+        _regressor_shapes,
+        _convert_regressor,
+        options=TRANSFORM_OPTION,
+        parser=parse_mlp,
     )
+    wrap_container_parsers()

@@ -21,9 +21,11 @@ from sklearn.preprocessing import (
 
 from . import registry
 from ._rollback import CALLBACK_ATTRIBUTES
+from .exceptions import ModelFileError
 from .network import Network
 
 __all__ = [
+    "JSON_SCALARS",
     "PLAIN_DTYPE_KINDS",
     "SAFE_SKLEARN_CLASSES",
     "Decoder",
@@ -37,6 +39,9 @@ SAFE_SKLEARN_CLASSES = {
     f"{cls.__module__.split('._')[0]}.{cls.__name__}": cls
     for cls in (Pipeline, LabelBinarizer, MinMaxScaler, StandardScaler, MaxAbsScaler, RobustScaler)
 }
+
+#: Types of the JSON values that decode to themselves.
+JSON_SCALARS = {str, int, float, bool, type(None)}
 
 #: Array dtype kinds a model file may hold: bool, signed and unsigned int, float,
 #: complex, unicode and byte strings.
@@ -184,7 +189,8 @@ class Encoder:
 
 
 def refuse(path, problem):
-    raise ValueError(f"{path!r} is not a valid skbackprop model file: {problem}")
+    """Raise :class:`~skbackprop.exceptions.ModelFileError` for ``path``."""
+    raise ModelFileError(path, problem)
 
 
 class Decoder:
@@ -238,11 +244,12 @@ class Decoder:
         try:
             cls = registry.get(kind, name)
         except ValueError as exc:
-            raise ValueError(
-                f"Cannot load {self.path!r}: {where} is the {kind} plugin {name!r}, which is not "
-                "registered in this Python session. Install and import the package that "
-                f"provides it, or register it with skbackprop.registry.register. ({exc})"
-            ) from None
+            refuse(
+                self.path,
+                f"{where} is the {kind} plugin {name!r}, which is not registered in this Python "
+                "session. Install and import the package that provides it, or register it with "
+                f"skbackprop.registry.register. ({exc})",
+            )
         return self._build(cls, encoded, where)
 
     def _network(self, encoded, where):
@@ -255,6 +262,23 @@ class Decoder:
                 for key, value in encoded_state.items()
             }
         state = self._attributes(Network, encoded_state, where)
+        sizes, params = state.get("layer_sizes"), state.get("params")
+        if not (
+            isinstance(sizes, (tuple, list))
+            and len(sizes) >= 2
+            and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes)
+        ):
+            refuse(self.path, f"{where}.layer_sizes must be at least two positive integers.")
+        if not (isinstance(params, np.ndarray) and params.dtype.kind == "f" and params.ndim == 1):
+            refuse(self.path, f"{where}.params must be a 1-D float array.")
+        # Checked before Network() allocates its own vector from the sizes alone.
+        n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+        if params.size != n_params:
+            refuse(
+                self.path,
+                f"{where}.params holds {params.size} values; layers {tuple(sizes)} "
+                f"need {n_params}.",
+            )
         try:
             network = Network(
                 state["layer_sizes"],
@@ -278,6 +302,8 @@ class Decoder:
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
         if isinstance(value, list):
+            if set(map(type, value)) <= JSON_SCALARS:  # loss curves: no walk item by item
+                return value
             return [self.decode(item, f"{where}[{i}]") for i, item in enumerate(value)]
         if not isinstance(value, dict):
             refuse(self.path, f"{where} holds an unexpected JSON value.")
@@ -292,7 +318,9 @@ class Decoder:
                 refuse(self.path, f"{where} should be a scalar, not an array.")
             return array[()]
         if kind == "object_array":
-            items = [self.decode(item, where) for item in value.get("items", [])]
+            items = self.decode(value.get("items", []), where)
+            if not isinstance(items, list):
+                refuse(self.path, f"{where} has object array items that are not a list.")
             array = np.empty(len(items), dtype=object)
             array[:] = items
             try:

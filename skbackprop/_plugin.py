@@ -8,6 +8,9 @@ through the estimator's own ``get_params(deep=True)``.
 """
 
 import inspect
+import numbers
+
+from ._validation import check_finite_real
 
 __all__ = ["Plugin"]
 
@@ -34,6 +37,11 @@ class Plugin:
 
     #: Registry name of the plugin (``None`` for abstract bases).
     name = None
+
+    #: Ranges of numeric parameters that :meth:`check_params` enforces:
+    #: parameter name -> keyword arguments of :func:`sklearn.utils.check_scalar`
+    #: (``min_val``, ``max_val``, ``include_boundaries``).
+    _parameter_bounds = {}
 
     @classmethod
     def _get_param_names(cls):
@@ -110,6 +118,33 @@ class Plugin:
                 )
             value.set_params(**sub_params)
         return self
+
+    def check_params(self):
+        """Check the parameters before training; the registry calls this when resolving.
+
+        Every real-valued parameter (nested plugins' included) must be finite:
+        NaN passes every comparison and infinity every lower bound, and either
+        one trains nothing. Parameters listed in the class attribute
+        ``_parameter_bounds`` must also lie in their range. Subclasses with
+        further rules override this and call ``super().check_params()``.
+
+        Raises
+        ------
+        ValueError
+            Naming the plugin, the parameter and the accepted values.
+        """
+        for key, value in self.get_params(deep=False).items():
+            if isinstance(value, Plugin):
+                value.check_params()
+                continue
+            bounds = self._parameter_bounds.get(key)
+            is_real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if bounds is None and not is_real:
+                continue  # a string, None, an array...: the plugin's own business
+            try:
+                check_finite_real(value, key, **(bounds or {}))
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"Invalid parameter of {type(self).__name__}: {exc}") from None
 
     def __repr__(self):
         arguments = ", ".join(

@@ -50,8 +50,11 @@ class MLPScratchRegressor(RegressorMixin, BaseMultilayerPerceptron):
         optimizer from ``momentum``, ``nesterovs_momentum``, ``beta_1``,
         ``beta_2``, ``epsilon`` and ``max_fun``; an instance carries its own.
     alpha : float, default=0.0001
-        Strength of the L2 penalty ``alpha/2 ‖W‖²``, divided by the sum of the
-        sample weights of each minibatch (its number of samples when unweighted).
+        Strength of the L2 penalty ``alpha/2 ‖W‖²``. Each minibatch divides it by
+        the sum of its sample weights (its number of rows when unweighted), as
+        scikit-learn does, and adds it to that minibatch's weighted mean loss:
+        a given ``alpha`` thus regularises more with small minibatches than
+        with ``solver="lbfgs"``, whose one batch is the whole training set.
     batch_size : int or "auto", default="auto"
         Minibatch size of stochastic solvers; ``"auto"`` is ``min(200, n_samples)``.
     learning_rate : str or LearningRateSchedule, default="constant"
@@ -144,7 +147,13 @@ class MLPScratchRegressor(RegressorMixin, BaseMultilayerPerceptron):
     loss_ : float
         Training loss after the last epoch.
     loss_curve_ : list of float
-        Training loss after each epoch (each L-BFGS iteration).
+        Training loss after each epoch (each L-BFGS iteration), L2 penalty
+        included. Per epoch, the mean of the minibatch losses weighted by the
+        minibatches' numbers of rows, not their sample weights (as
+        scikit-learn), where each minibatch loss is the sample-weighted mean
+        cost plus ``alpha/2 ‖W‖²`` over that minibatch's weight sum; minibatches
+        whose weights are all zero are left out. With L-BFGS, the
+        sample-weighted mean over the whole training set.
     best_loss_ : float or None
         Lowest training loss seen (None with early stopping).
     validation_scores_ : list of float or None
@@ -297,8 +306,8 @@ class MLPScratchRegressor(RegressorMixin, BaseMultilayerPerceptron):
         -------
         self : MLPScratchRegressor
         """
-        with unchanged_on_error(self):
-            return self._fit(X, y, sample_weight, incremental=True)
+        with unchanged_on_error(self) as start_params:
+            return self._fit(X, y, sample_weight, incremental=True, start_params=start_params)
 
     # ------------------------------------------------------- target hooks
 

@@ -29,6 +29,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ._blas_threads import blas_threads_for
 from ._minibatches import MinibatchScratch, resolve_batch_size, take_rows
 from .dropout import draw_masks
 
@@ -63,9 +64,15 @@ class TrainingLoop:
         Where the previous calls left off (a fresh one on a first fit).
     tasks : EpochTasks
         Reports each epoch to scikit-learn's callbacks.
+    call_start_params : ndarray of shape (n_params,) or None, default=None
+        A copy of ``network.params`` as they are now, which the loop only
+        reads (the rollback's, shared to save a copy of the weights): the
+        fallback if the first epoch diverges. None: the loop copies them.
     """
 
-    def __init__(self, network, loss, optimizer, schedule, settings, state, tasks):
+    def __init__(
+        self, network, loss, optimizer, schedule, settings, state, tasks, call_start_params=None
+    ):
         self.network = network
         self.loss = loss
         self.optimizer = optimizer
@@ -73,6 +80,7 @@ class TrainingLoop:
         self.settings = settings
         self.state = state
         self.tasks = tasks
+        self.call_start_params = call_start_params
 
     # ----------------------------------------------------------- minibatches
 
@@ -86,37 +94,38 @@ class TrainingLoop:
         network, optimizer = self.network, self.optimizer
         learning_rate = self.schedule.learning_rate_
         accumulated_loss, first_loss, n_used = 0.0, None, 0
-        for batch in scratch.batches:
-            rows = batch if order is None else order[batch]
-            batch_weight = None if sample_weight is None else sample_weight[rows]
-            if batch_weight is not None and not batch_weight.any():
-                continue  # a batch of zero weight carries no gradient
-            masks = draw_masks(  # None without dropout
-                self.settings.dropout_rates,
-                network.layer_sizes,
-                batch.stop - batch.start,
-                random_state,
-                network.params.dtype,
-            )
-            batch_loss, grad = network.loss_and_gradient(
-                take_rows(X, rows, scratch.X),
-                take_rows(Y, rows, scratch.Y),
-                self.loss,
-                self.settings.alpha,
-                batch_weight,
-                scratch.workspace,
-                masks,
-            )
-            if not math.isfinite(batch_loss):
-                return batch_loss, first_loss
-            if first_loss is None:
-                first_loss = batch_loss
-            optimizer.step(network.params, grad, learning_rate)
-            # The epoch loss is the mean of the minibatch losses weighted by
-            # their number of rows, as in scikit-learn (each minibatch loss is
-            # itself a sample-weighted mean).
-            accumulated_loss += batch_loss * (batch.stop - batch.start)
-            n_used += batch.stop - batch.start
+        with blas_threads_for(network.layer_sizes, scratch.batch_size):
+            for batch in scratch.batches:
+                rows = batch if order is None else order[batch]
+                batch_weight = None if sample_weight is None else sample_weight[rows]
+                if batch_weight is not None and not batch_weight.any():
+                    continue  # a batch of zero weight carries no gradient
+                masks = draw_masks(  # None without dropout
+                    self.settings.dropout_rates,
+                    network.layer_sizes,
+                    batch.stop - batch.start,
+                    random_state,
+                    network.params.dtype,
+                )
+                batch_loss, grad = network.loss_and_gradient(
+                    take_rows(X, rows, scratch.X),
+                    take_rows(Y, rows, scratch.Y),
+                    self.loss,
+                    self.settings.alpha,
+                    batch_weight,
+                    scratch.workspace,
+                    masks,
+                )
+                if not math.isfinite(batch_loss):
+                    return batch_loss, first_loss
+                if first_loss is None:
+                    first_loss = batch_loss
+                optimizer.step(network.params, grad, learning_rate)
+                # The epoch loss is the mean of the minibatch losses weighted by
+                # their number of rows, as in scikit-learn (each minibatch loss is
+                # itself a sample-weighted mean).
+                accumulated_loss += batch_loss * (batch.stop - batch.start)
+                n_used += batch.stop - batch.start
         # Skipped zero-weight batches are left out of the mean (some batch always
         # counts: check_sample_weight refuses all-zero weights).
         return accumulated_loss / n_used, first_loss
@@ -153,13 +162,21 @@ class TrainingLoop:
         batch_size = resolve_batch_size(settings.batch_size, n_samples)
         order = np.arange(n_samples) if settings.shuffle else None  # None: batches are slices
         scratch = MinibatchScratch(network, X, Y, batch_size)  # per fit, never on the estimator
-        last_finite_params = network.params.copy()  # fallback if an epoch diverges
+        # Fallback if an epoch diverges: the weights before it. The first
+        # epoch's are the call's start, which the rollback may have copied
+        # already (read only); a buffer of the loop's own serves from the second.
+        last_finite_params = self.call_start_params
+        if last_finite_params is None:
+            last_finite_params = network.params.copy()
         start_loss = None
         state.n_iter = 0
         try:
-            for _ in range(1 if incremental else settings.max_iter):
+            for epoch in range(1 if incremental else settings.max_iter):
                 self.tasks.begin()
-                np.copyto(last_finite_params, network.params)
+                if epoch > 0 and last_finite_params is self.call_start_params:
+                    last_finite_params = network.params.copy()
+                elif epoch > 0:
+                    np.copyto(last_finite_params, network.params)
                 if settings.shuffle:
                     random_state.shuffle(order)  # the permutation sklearn.utils.shuffle draws
                 # Overflow is detected below and reported once, not per operation.
@@ -359,9 +376,14 @@ class TrainingLoop:
         n_curve = len(state.loss_curve)
         tasks.begin()
         try:
-            result = self.optimizer.minimize(
-                loss_and_gradient, network.params, settings.max_iter, settings.tol, callback=record
-            )
+            with blas_threads_for(network.layer_sizes, X.shape[0]):
+                result = self.optimizer.minimize(
+                    loss_and_gradient,
+                    network.params,
+                    settings.max_iter,
+                    settings.tol,
+                    callback=record,
+                )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", UserWarning, stacklevel=1)
             network.params[...] = last_iterate

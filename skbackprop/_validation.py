@@ -1,5 +1,6 @@
 """Checks of estimator parameters, sample and class weights, with actionable messages."""
 
+import math
 import numbers
 
 import numpy as np
@@ -7,7 +8,9 @@ from sklearn.utils.class_weight import compute_class_weight, compute_sample_weig
 from sklearn.utils.validation import check_array, check_scalar
 
 __all__ = [
+    "check_finite_real",
     "check_hidden_layer_sizes",
+    "check_weight_sum",
     "check_parameters",
     "check_sample_weight",
     "resolve_class_weight",
@@ -52,6 +55,36 @@ def _check_bool(value, name):
         raise TypeError(f"{name} must be True or False; got {value!r}.")
 
 
+def check_finite_real(value, name, **bounds):
+    """Check that ``value`` is a finite real number within ``bounds``.
+
+    :func:`sklearn.utils.check_scalar` with a finite check first: NaN passes
+    every comparison and infinity every lower bound, and either one would
+    leave an untrained model behind (scikit-learn's ``Interval`` refuses NaN
+    the same way).
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        The parameter's name, for the message.
+    **bounds
+        ``min_val``, ``max_val`` and ``include_boundaries`` of
+        :func:`~sklearn.utils.check_scalar`.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If it is NaN, infinite or out of bounds.
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number; got {value!r}.")
+    check_scalar(value, name, numbers.Real, **bounds)
+
+
 def check_parameters(est):
     """Validate the numeric and boolean hyperparameters of ``est``.
 
@@ -60,33 +93,32 @@ def check_parameters(est):
     TypeError, ValueError
         Naming the parameter, its value and the accepted range.
     """
-    real, integral = numbers.Real, numbers.Integral
-    check_scalar(est.alpha, "alpha", real, min_val=0)
+    integral = numbers.Integral
+    check_finite_real(est.alpha, "alpha", min_val=0)
     if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
         if isinstance(est.batch_size, str):
             raise ValueError(
                 f"batch_size must be 'auto' or a positive integer; got {est.batch_size!r}."
             )
         check_scalar(est.batch_size, "batch_size", integral, min_val=1)
-    check_scalar(
-        est.learning_rate_init, "learning_rate_init", real, min_val=0, include_boundaries="neither"
+    check_finite_real(
+        est.learning_rate_init, "learning_rate_init", min_val=0, include_boundaries="neither"
     )
-    check_scalar(est.power_t, "power_t", real, min_val=0)
+    check_finite_real(est.power_t, "power_t", min_val=0)
     check_scalar(est.max_iter, "max_iter", integral, min_val=1)
-    check_scalar(est.tol, "tol", real, min_val=0)
-    check_scalar(est.momentum, "momentum", real, min_val=0, max_val=1)
-    check_scalar(
+    check_finite_real(est.tol, "tol", min_val=0)
+    check_finite_real(est.momentum, "momentum", min_val=0, max_val=1)
+    check_finite_real(
         est.validation_fraction,
         "validation_fraction",
-        real,
         min_val=0,
         max_val=1,
         include_boundaries="neither",
     )
-    check_scalar(est.beta_1, "beta_1", real, min_val=0, max_val=1, include_boundaries="left")
-    check_scalar(est.beta_2, "beta_2", real, min_val=0, max_val=1, include_boundaries="left")
-    check_scalar(est.epsilon, "epsilon", real, min_val=0, include_boundaries="neither")
-    if est.n_iter_no_change != np.inf:
+    check_finite_real(est.beta_1, "beta_1", min_val=0, max_val=1, include_boundaries="left")
+    check_finite_real(est.beta_2, "beta_2", min_val=0, max_val=1, include_boundaries="left")
+    check_finite_real(est.epsilon, "epsilon", min_val=0, include_boundaries="neither")
+    if est.n_iter_no_change != np.inf:  # inf (never stop on a plateau) is scikit-learn's too
         check_scalar(est.n_iter_no_change, "n_iter_no_change", integral, min_val=1)
     check_scalar(est.max_fun, "max_fun", integral, min_val=1)
     if not (
@@ -109,6 +141,10 @@ def check_parameters(est):
             "class_weight must be None, 'balanced' or a dict {class_label: weight} "
             f"(a list of such dicts, one per label, for multilabel targets); got {class_weight!r}."
         )
+    for weights in class_weight if isinstance(class_weight, list) else [class_weight]:
+        if isinstance(weights, dict):
+            for label, weight in weights.items():
+                check_finite_real(weight, f"class_weight[{label!r}]", min_val=0)
     for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
         _check_bool(getattr(est, name), name)
     if not isinstance(est.verbose, (bool, np.bool_, numbers.Integral)):
@@ -160,7 +196,38 @@ def check_sample_weight(sample_weight, n_samples, dtype):
         raise ValueError("sample_weight must be non-negative; got negative weights.")
     if not sample_weight.any():
         raise ValueError("sample_weight must not be all zero: no sample would count.")
+    check_weight_sum(sample_weight, "sample_weight")
     return sample_weight
+
+
+def check_weight_sum(sample_weight, name):
+    """Refuse weights whose sum overflows the training dtype.
+
+    The loss is a weighted mean (each sample counts ``w_i / Σ w``) and the L2
+    penalty is divided by ``Σ w``: with ``Σ w`` infinite, training learns
+    nothing, as in scikit-learn, which raises on the diverged weights.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,) or None
+    name : str
+        What the weights are called in the message.
+
+    Raises
+    ------
+    ValueError
+        If the sum of the weights, in their dtype, is not finite.
+    """
+    if sample_weight is None:
+        return
+    with np.errstate(over="ignore"):
+        total = sample_weight.sum()
+    if not np.isfinite(total):
+        raise ValueError(
+            f"{name} sums to {total} in {sample_weight.dtype}: the weights are too large for "
+            "the loss, a weighted mean over their sum. Divide them by a common factor (only "
+            "their ratios weigh the samples; alpha's penalty is divided by their sum)."
+        )
 
 
 def resolve_class_weight(class_weight, classes, y, sample_weight, running_counts=None):
@@ -237,7 +304,11 @@ def apply_class_weight(class_weights, classes, y, sample_weight, dtype):
     else:
         weights = compute_sample_weight(class_weights, y).astype(dtype)
     if sample_weight is not None:
-        weights *= sample_weight
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused later
+            weights *= sample_weight
+        # A class weighed only by zero sample weights gets an infinite balanced
+        # weight: its samples still count for nothing (not inf * 0 = NaN).
+        weights[sample_weight == 0] = 0
     if not weights.any():
         raise ValueError(
             "class_weight gives every sample a weight of zero: give at least one present "

@@ -2,7 +2,32 @@
 
 import warnings
 
-__all__ = ["InconsistentVersionWarning", "warn_if_version_differs"]
+__all__ = ["InconsistentVersionWarning", "ModelFileError", "warn_if_version_differs"]
+
+
+class ModelFileError(ValueError):
+    """A file given to :func:`skbackprop.load` is not a valid skbackprop model file.
+
+    The one exception :func:`~skbackprop.load` raises for a file it refuses:
+    corrupted, truncated, crafted, over the size limit, or holding a model whose
+    parts disagree. The message names the file and what is wrong with it. A
+    subclass of :class:`ValueError`, so ``except ValueError`` keeps working.
+
+    Parameters
+    ----------
+    path : str
+        The refused file.
+    problem : str
+        What is wrong with it.
+    """
+
+    def __init__(self, path, problem):
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path!r} is not a valid skbackprop model file: {problem}")
+
+    def __reduce__(self):
+        return type(self), (self.path, self.problem)
 
 
 class InconsistentVersionWarning(UserWarning):

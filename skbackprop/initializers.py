@@ -74,6 +74,7 @@ class Normal(Initializer):
     """
 
     name = "normal"
+    _parameter_bounds = {"scale": {"min_val": 0}}
 
     def __init__(self, scale=1.0):
         self.scale = scale

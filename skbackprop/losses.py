@@ -8,16 +8,28 @@ gradient with respect to the network output ``A`` (so it already carries the
 The output error ``delta(Y, Z, A, activation, sample_weight)`` is the first
 backpropagation equation, ``δ^L = ∇_a C ⊙ f'(z^L)``. By default it is exactly
 that chain rule, ``activation.backward(Z, A, backward(Y, A))``. A loss
-overrides it with the fused ``(A - Y) * w`` only when ``activation`` is its
-canonical one (softmax for cross-entropy, sigmoid for binary cross-entropy,
-identity for squared error): faster, numerically stable, and never a hidden
-assumption, because any other pairing still takes the general path.
+overrides it with the fused ``(A - Y) * w`` only when ``activation`` computes
+like its canonical one (softmax for cross-entropy, sigmoid for binary
+cross-entropy, identity for squared error): faster, numerically stable, and
+never a hidden assumption, because any other pairing still takes the general
+path. The cross-entropies also have closed forms for the other probability
+output (a sigmoid under the categorical cross-entropy, a softmax under the
+binary one): the chain rule multiplies a huge ``1 / a`` by a tiny slope there,
+and loses the output error of a confidently wrong unit once ``a`` underflows.
 """
 
 import numpy as np
-from scipy.special import xlogy
+from scipy.special import expit, xlogy
 
-from ._plugin import Plugin
+from ._loss_base import (
+    Loss,
+    _clip_probabilities,
+    _computes_like,
+    _keep_finite,
+    _mean_of_row_dots,
+    _mean_of_sums,
+    _weigh,
+)
 from .activations import Exp, Identity, Sigmoid, Softmax
 
 __all__ = [
@@ -31,176 +43,6 @@ __all__ = [
     "AbsoluteError",
     "Huber",
 ]
-
-
-def _weigh(per_sample, sample_weight):
-    """Scale the rows of ``per_sample`` in place by the weighted mean's factors ``w_i / Σ w``."""
-    if sample_weight is None:
-        per_sample *= 1.0 / len(per_sample)
-    else:
-        sample_weight = np.asarray(sample_weight, dtype=per_sample.dtype).reshape(-1, 1)
-        per_sample *= sample_weight / sample_weight.sum()
-    return per_sample
-
-
-def _mean_of_sums(costs, sample_weight):
-    """Weighted mean over samples (rows) of the summed ``costs`` of each row.
-
-    Unweighted, one sum of the whole array: per-row sums of a few columns are
-    slow in numpy, and this runs on every minibatch.
-    """
-    if sample_weight is None:
-        return float(costs.sum()) / len(costs)
-    return float(np.average(costs.sum(axis=1), weights=sample_weight))
-
-
-def _mean_of_row_dots(P, Q, sample_weight):
-    """Weighted mean over samples (rows) of ``Σ_k P_ik Q_ik``.
-
-    Unweighted, one BLAS dot product of the flattened arrays, which skips both
-    the temporary ``P * Q`` and numpy's reduction machinery (whose fixed cost
-    is several microseconds per call on minibatch-sized arrays).
-    """
-    if sample_weight is None:
-        return float(np.vdot(P, Q)) / len(P)
-    return _mean_of_sums(P * Q, sample_weight)
-
-
-def _clip_probabilities(A):
-    eps = np.finfo(A.dtype).eps
-    return A.clip(eps, 1 - eps)  # the method: np.clip's dispatch costs more than the clipping
-
-
-class Loss(Plugin):
-    """Base class of losses.
-
-    Subclasses implement :meth:`forward` and :meth:`backward`, and may name a
-    ``canonical_activation`` class for which :meth:`delta` is fused.
-    """
-
-    #: Output activation class whose pairing with this loss gives δ = A - Y.
-    canonical_activation = None
-
-    #: Whether the loss is defined for targets ``y >= 0`` only (counts, rates):
-    #: :meth:`check_targets` then refuses negative ones, and the regressor's
-    #: tags tell scikit-learn's estimator checks to draw positive targets.
-    non_negative_targets = False
-
-    def forward(self, Y, A, sample_weight=None):
-        """Mean loss over the samples.
-
-        Parameters
-        ----------
-        Y : ndarray of shape (n_samples, n_outputs)
-            Targets (one-hot or indicator for classification).
-        A : ndarray of shape (n_samples, n_outputs)
-            Network output.
-        sample_weight : ndarray of shape (n_samples,), default=None
-            Weights of the samples in the mean.
-
-        Returns
-        -------
-        loss : float
-        """
-        raise NotImplementedError
-
-    def backward(self, Y, A, sample_weight=None):
-        """Gradient of :meth:`forward` with respect to ``A``.
-
-        Parameters
-        ----------
-        Y, A, sample_weight
-            As in :meth:`forward`.
-
-        Returns
-        -------
-        dA : ndarray of shape (n_samples, n_outputs)
-        """
-        raise NotImplementedError
-
-    def delta(self, Y, Z, A, activation, sample_weight=None):
-        """Output error ``δ^L``: the gradient of the loss with respect to ``Z``.
-
-        Parameters
-        ----------
-        Y : ndarray of shape (n_samples, n_outputs)
-            Targets.
-        Z : ndarray of shape (n_samples, n_outputs)
-            Output pre-activations.
-        A : ndarray of shape (n_samples, n_outputs)
-            Output activations, ``activation.forward(Z)``.
-        activation : Activation
-            The output activation.
-        sample_weight : ndarray of shape (n_samples,), default=None
-
-        Returns
-        -------
-        delta : ndarray of shape (n_samples, n_outputs)
-        """
-        if self.canonical_activation is not None and type(activation) is (
-            self.canonical_activation
-        ):
-            # Canonical link: the activation's Jacobian cancels the loss's
-            # denominator, leaving the famous A - Y.
-            return _weigh(A - Y, sample_weight)
-        return activation.backward(Z, A, self.backward(Y, A, sample_weight))
-
-    def for_target(self, target_type):
-        """The loss to train on targets of ``target_type``.
-
-        Parameters
-        ----------
-        target_type : str
-            ``"binary"``, ``"multiclass"`` or ``"multilabel-indicator"``.
-
-        Returns
-        -------
-        loss : Loss
-            ``self`` unless the loss dispatches on the target type, like
-            :class:`LogLoss`.
-        """
-        return self
-
-    def default_output_activation(self, target_type):
-        """Name of the output activation used with ``output_activation="auto"``."""
-        return self.canonical_activation.name
-
-    def check_targets(self, Y):
-        """Refuse targets outside the loss's domain, naming the loss (no-op by default).
-
-        Parameters
-        ----------
-        Y : ndarray of shape (n_samples, n_outputs)
-            The encoded training targets.
-
-        Raises
-        ------
-        ValueError
-            If some targets cannot be fitted with this loss.
-        """
-        if self.non_negative_targets and Y.size and not Y.min() >= 0:  # also refuses NaN
-            raise ValueError(
-                f"loss={self.name!r} needs non-negative targets y (counts or rates); the "
-                f"smallest is {Y.min()!r}. Use loss='squared_error' for targets of any sign."
-            )
-
-    def gradient_scale(self, n_outputs):
-        """How many times the gradient of :meth:`forward` :meth:`backward` returns.
-
-        1 for every consistent loss, the default. Only
-        :class:`MeanSquaredError` differs: it copies a quirk of scikit-learn's
-        ``MLPRegressor`` so that fits match it (see there). The conformance
-        checker multiplies its central differences by this factor.
-
-        Parameters
-        ----------
-        n_outputs : int
-
-        Returns
-        -------
-        scale : float
-        """
-        return 1.0
 
 
 class CrossEntropy(Loss):
@@ -228,7 +70,14 @@ class CrossEntropy(Loss):
         return -_mean_of_row_dots(Y, np.log(_clip_probabilities(A)), sample_weight)
 
     def backward(self, Y, A, sample_weight=None):
-        return _weigh(-(Y / _clip_probabilities(A)), sample_weight)
+        return _weigh(-(Y / _keep_finite(A)), sample_weight)
+
+    def _closed_form_delta(self, Y, Z, A, activation):
+        if _computes_like(activation, Sigmoid):
+            # -y / σ(z) times the slope σ(z) σ(-z): the output error -y σ(-z) of
+            # one-vs-rest units trained on one-hot rows, -y for a confidently wrong one.
+            return -Y * expit(-Z)
+        return super()._closed_form_delta(Y, Z, A, activation)
 
 
 class BinaryCrossEntropy(Loss):
@@ -246,8 +95,44 @@ class BinaryCrossEntropy(Loss):
         return -_mean_of_sums(xlogy(Y, A) + xlogy(1 - Y, 1 - A), sample_weight)
 
     def backward(self, Y, A, sample_weight=None):
-        A = _clip_probabilities(A)
+        A = _keep_finite(A)
         return _weigh((A - Y) / (A * (1 - A)), sample_weight)
+
+    def _closed_form_delta(self, Y, Z, A, activation):
+        if _computes_like(activation, Softmax) and A.shape[1] > 1:
+            return _binary_cross_entropy_softmax_delta(Y, Z, A)
+        return super()._closed_form_delta(Y, Z, A, activation)
+
+
+def _binary_cross_entropy_softmax_delta(Y, Z, A):
+    """Output error of the binary cross-entropy through a softmax, stable for any logits.
+
+    With ``n`` outputs, ``c_j = 1 - a_j`` and ``∂ log(1 - a_j) / ∂z_k = a_k / c_j - a_k``
+    for ``k ≠ j``, the chain rule collapses to
+
+        δ_k = n a_k - y_k - Σ_{j≠k} (1 - y_j) a_k / c_j.
+
+    Every ``a_k / c_j`` lies in [0, 1], but ``c_j`` is lost to rounding for the
+    row's dominant output ``j*``. Only that one can have ``a_j > 1/2``, so the
+    other ``c_j`` are accurate, and ``a_k / c_{j*}`` is the softmax of the row
+    without ``z_{j*}``, computed from ``Z``.
+    """
+    rows = np.arange(len(Z))
+    top = Z.argmax(axis=1)
+    complement = 1 - A
+    complement[rows, top] = 1  # unused there, and may be 0
+    ratio = (1 - Y) / complement  # (1 - y_j) / c_j, each at most 2 off the top
+    ratio[rows, top] = 0
+    others = Z.copy()
+    others[rows, top] = -np.inf
+    others -= others.max(axis=1, keepdims=True)
+    without_top = np.exp(others, out=others)  # a_k / c_{j*}, once normalised
+    without_top /= without_top.sum(axis=1, keepdims=True)
+    not_top_target = (1 - Y[rows, top])[:, np.newaxis]
+    delta = A.shape[1] * A - Y
+    delta -= A * (ratio.sum(axis=1, keepdims=True) - ratio)
+    delta -= not_top_target * without_top
+    return delta
 
 
 class LogLoss(Loss):
@@ -391,6 +276,7 @@ class Huber(Loss):
     """
 
     name = "huber"
+    _parameter_bounds = {"epsilon": {"min_val": 0, "include_boundaries": "neither"}}
 
     def __init__(self, epsilon=1.0):
         self.epsilon = epsilon

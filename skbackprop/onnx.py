@@ -278,7 +278,12 @@ def register():
     :class:`~skbackprop.MLPScratchRegressor`, alone or inside a pipeline.
     The classifier takes skl2onnx's usual classifier options: ``zipmap``
     (``True``, ``False`` or ``"columns"``), ``nocl`` (labels are class
-    indices) and ``output_class_labels``.
+    indices) and ``output_class_labels``. Both take ``transform``: the graph
+    computes ``transform`` (hidden features) instead of predicting. It is set
+    for them wherever scikit-learn calls ``transform``: steps of a
+    ``Pipeline`` but the last, members of a ``FeatureUnion`` or
+    ``ColumnTransformer``; for that, skl2onnx's parsers of these three are
+    wrapped (models without skbackprop estimators convert as before).
 
     Raises
     ------

@@ -85,6 +85,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    _parameter_bounds = {"momentum": {"min_val": 0, "max_val": 1}}
 
     def __init__(self, momentum=0.9, nesterov=True):
         self.momentum = momentum
@@ -135,6 +136,11 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    _parameter_bounds = {
+        "beta_1": {"min_val": 0, "max_val": 1, "include_boundaries": "left"},
+        "beta_2": {"min_val": 0, "max_val": 1, "include_boundaries": "left"},
+        "epsilon": {"min_val": 0, "include_boundaries": "neither"},
+    }
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         self.beta_1 = beta_1
@@ -199,6 +205,7 @@ class AdamW(Adam):
     """
 
     name = "adamw"
+    _parameter_bounds = {**Adam._parameter_bounds, "weight_decay": {"min_val": 0}}
 
     def __init__(self, weight_decay=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         super().__init__(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)

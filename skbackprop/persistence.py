@@ -21,12 +21,18 @@ Anything else is refused on save, with the path of the offending attribute.
 On load, a name outside those sets (an unknown plugin, a class such as
 ``os.system``) is an error naming it: names are looked up in the registry and
 the allow-lists, never imported.
+
+Both ends check the same things (``_safe_params.py``, ``_model_checks.py``): no
+parameter that makes scikit-learn or joblib open, import or unpickle something
+later (a pipeline's ``memory``), and a whole model whose parts agree. Loading
+reads the archive within a budget (``_safe_archive.py``) and refuses every bad
+file with :class:`~skbackprop.exceptions.ModelFileError`; saving replaces the
+destination atomically, keeping its permissions (``_safe_write.py``). The
+threat model is in ``docs/persistence.rst``.
 """
 
 import json
 import os
-import re
-import uuid
 import warnings
 import zipfile
 
@@ -35,20 +41,17 @@ import sklearn
 from sklearn.exceptions import InconsistentVersionWarning
 
 from . import registry
-from ._plain_data import (
-    PLAIN_DTYPE_KINDS,
-    SAFE_SKLEARN_CLASSES,
-    Decoder,
-    Encoder,
-    refuse,
-    skbackprop_estimators,
-)
-from .exceptions import warn_if_version_differs
+from ._model_checks import check_model
+from ._plain_data import SAFE_SKLEARN_CLASSES, Decoder, Encoder, skbackprop_estimators
+from ._safe_archive import MAX_METADATA_BYTES, METADATA, read_archive
+from ._safe_write import replace_atomically
+from .exceptions import ModelFileError, warn_if_version_differs
 from .network import Network
 
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
+    "MAX_BYTES",
     "SAFE_SKLEARN_CLASSES",
     "load",
     "save",
@@ -59,9 +62,9 @@ __all__ = [
 FORMAT = "skbackprop-model"
 #: Version of the file layout; files of a newer layout are refused.
 FORMAT_VERSION = 1
-
-_METADATA = "metadata.json"
-_ARRAY_MEMBER = re.compile(r"a(0|[1-9][0-9]*)\.npy")
+#: Default ``max_bytes`` of :func:`load`: 4 GiB, the cap on a file's size and on what
+#: its members decompress to, all together.
+MAX_BYTES = 4 * 2**30
 
 
 def skops_trusted_types():
@@ -93,27 +96,41 @@ def skops_trusted_types():
 # ---------------------------------------------------------------------- save
 
 
+def _refuse_to_save(where, problem):
+    raise ValueError(f"Cannot save {where}: {problem}")
+
+
 def save(model, path):
     """Write ``model`` to ``path`` in skbackprop's safe file format.
 
     The file is a zip archive of JSON metadata and ``.npy`` arrays, without
     any pickled object: :func:`load` can read it without running code from it.
-    A file that exists already is replaced only once the new one is complete.
+    A file that exists already is replaced only once the new one is complete;
+    it keeps its permissions. A symbolic link is followed (its target is
+    replaced); a file with other hard links, or without write permission, is
+    refused. See :doc:`/persistence`.
 
     Parameters
     ----------
     model : MLPScratchClassifier or Pipeline
         A skbackprop estimator (fitted or not), or a :class:`~sklearn.pipeline.Pipeline`
-        whose steps are skbackprop estimators or scikit-learn scalers.
+        of scikit-learn scalers ending in a skbackprop estimator.
     path : str or os.PathLike
         Destination file; ``.skbp`` is a fitting extension.
 
     Raises
     ------
     ValueError
-        If the model holds an object that cannot be recorded as plain data
-        (an unregistered plugin, an unsupported pipeline step, a callable);
-        the message names the attribute.
+        If the model holds an object or a parameter that a model file cannot
+        hold (an unregistered plugin, an unsupported pipeline step, a callable,
+        a pipeline ``memory``), or parts that disagree; the message names the
+        attribute.
+    FileNotFoundError
+        If the destination's folder does not exist.
+    PermissionError
+        If the destination is read-only, or its folder cannot be written.
+    FileExistsError
+        If the destination has other hard links.
 
     See Also
     --------
@@ -121,6 +138,7 @@ def save(model, path):
     """
     from . import __version__
 
+    check_model(model, type(model).__name__, _refuse_to_save)
     encoder = Encoder()
     metadata = {
         "format": FORMAT,
@@ -130,85 +148,53 @@ def save(model, path):
         "numpy_version": np.__version__,
         "model": encoder.encode(model, type(model).__name__),
     }
-    text = json.dumps(metadata, allow_nan=False)
-    path = os.fspath(path)
-    # Write beside the destination, then rename: a failed save never leaves a
-    # truncated model behind. os.open with 0o666 honours the umask, as open() does.
-    directory, name = os.path.split(os.path.abspath(path))
-    temporary = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with (
-            os.fdopen(handle, "wb") as file,
-            zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive,
-        ):
-            archive.writestr(_METADATA, text)
+    text = json.dumps(metadata, allow_nan=False).encode("utf-8")
+    if len(text) > MAX_METADATA_BYTES:
+        _refuse_to_save(
+            type(model).__name__, f"its metadata would exceed {MAX_METADATA_BYTES} bytes."
+        )
+
+    def write(file):
+        with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(METADATA, text)
             for i, array in enumerate(encoder.arrays):
-                with archive.open(f"a{i}.npy", "w") as member:
+                with archive.open(f"a{i}.npy", "w", force_zip64=array.nbytes > 2**31) as member:
                     np.lib.format.write_array(member, array, allow_pickle=False)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+
+    replace_atomically(os.fspath(path), write)
 
 
 # ---------------------------------------------------------------------- load
 
 
-def _read_archive(path):
-    """The metadata and arrays of a model file, checked before anything is rebuilt."""
-    if not zipfile.is_zipfile(path):
-        refuse(path, "it is not a zip archive.")
-    arrays = {}
-    with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-        for name in names:
-            if name != _METADATA and not _ARRAY_MEMBER.fullmatch(name):
-                refuse(
-                    path,
-                    f"the archive holds the unexpected member {name!r} (only "
-                    f"{_METADATA!r} and arrays 'a<N>.npy' belong in a model file).",
-                )
-        if len(set(names)) != len(names) or _METADATA not in names:
-            refuse(path, f"the archive must hold exactly one {_METADATA!r}.")
-        try:
-            metadata = json.loads(archive.read(_METADATA).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            refuse(path, f"{_METADATA} is not JSON ({exc}).")
-        for name in names:
-            if name == _METADATA:
-                continue
-            with archive.open(name) as member:
-                try:
-                    array = np.lib.format.read_array(member, allow_pickle=False)
-                except ValueError as exc:
-                    refuse(
-                        path,
-                        f"the array {name!r} cannot be read without unpickling "
-                        f"objects, which model files never need ({exc}).",
-                    )
-            if array.dtype.kind not in PLAIN_DTYPE_KINDS:
-                refuse(path, f"the array {name!r} has the dtype {array.dtype}.")
-            arrays[name[: -len(".npy")]] = array
+def _check_format(metadata, path):
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
-        refuse(path, f"its metadata does not say format={FORMAT!r}.")
+        raise ModelFileError(path, f"its metadata does not say format={FORMAT!r}.")
     version = metadata.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        refuse(
+        raise ModelFileError(
             path,
             f"it has format version {version!r}; this skbackprop reads up to "
             f"{FORMAT_VERSION}. Upgrade skbackprop.",
         )
-    return metadata, arrays
 
 
-def load(path):
+def load(path, *, max_bytes=MAX_BYTES):
     """Read a model written by :func:`save`, without running any code from the file.
+
+    Whatever the file holds, ``load`` returns a fitted (or, as saved, unfitted)
+    skbackprop estimator or pipeline whose every part is consistent, or raises
+    :class:`~skbackprop.exceptions.ModelFileError`. See the threat model in
+    :doc:`/persistence`.
 
     Parameters
     ----------
     path : str or os.PathLike
         A file written by :func:`save`.
+    max_bytes : int, default=4 GiB
+        Cap on the file's size and on what its members decompress to, all
+        together (:data:`MAX_BYTES`). Lower it to bound the memory that a file
+        from an untrusted source may cost; raise it for larger models.
 
     Returns
     -------
@@ -217,10 +203,15 @@ def load(path):
 
     Raises
     ------
-    ValueError
-        If the file is not a valid model file, holds pickled objects or
-        members outside the format, or names a plugin or class that is not
-        registered or allowed (the message names it).
+    FileNotFoundError
+        If nothing is at ``path``.
+    skbackprop.exceptions.ModelFileError
+        For every file that is refused: not a model file, corrupted, truncated,
+        over ``max_bytes``, holding pickled objects, members outside the
+        format, a plugin or class that is not registered or allowed, a
+        parameter that would make scikit-learn open or unpickle something, or
+        parts that disagree. A subclass of ``ValueError``; the message names the
+        file and the problem.
 
     Warns
     -----
@@ -234,11 +225,24 @@ def load(path):
     save : Write a model.
     """
     path = os.fspath(path)
-    metadata, arrays = _read_archive(path)
+    if not (isinstance(max_bytes, int) and not isinstance(max_bytes, bool) and max_bytes > 0):
+        raise ValueError(f"max_bytes must be a positive integer; got {max_bytes!r}.")
+
+    def refuse(where, problem):
+        raise ModelFileError(path, f"{where} {problem}")
+
     try:
+        metadata, arrays = read_archive(path, max_bytes, lambda m: _check_format(m, path))
         model = Decoder(arrays, path).decode(metadata.get("model"), "model")
+        check_model(model, "model", refuse)
+    except (ModelFileError, FileNotFoundError):
+        raise
     except RecursionError:
-        refuse(path, "its metadata is nested too deeply to be a model.")
+        raise ModelFileError(path, "its metadata is nested too deeply to be a model.") from None
+    except PermissionError:
+        raise
+    except Exception as exc:  # the one exception, whatever a crafted file triggers
+        raise ModelFileError(path, f"reading it failed with {type(exc).__name__}: {exc}") from exc
     warn_if_version_differs(type(model).__name__, str(metadata.get("skbackprop_version")))
     saved_by = str(metadata.get("sklearn_version"))
     if saved_by != sklearn.__version__:  # the scalers' attributes are scikit-learn's

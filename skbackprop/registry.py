@@ -9,10 +9,13 @@ the groups ``skbackprop.activations``, ``skbackprop.losses``,
     [project.entry-points."skbackprop.activations"]
     mypkg_swish = "mypkg.activations:Swish"
 
-Entry points are loaded lazily: names registered in code (every built-in) are
-found without importing any third-party package, and the entry points of a
-kind are loaded the first time a name of that kind is not found in code, or
-when :func:`available` lists the names. An entry point that fails to load, or
+Entry points are loaded lazily and one by one: names registered in code
+(every built-in) are found without importing any third-party package, and a
+name not found in code loads only the entry points declared under that very
+name (reading the installed packages' metadata imports nothing). An unknown
+name imports nothing at all: its error message lists the entry-point names
+with the modules they would load. :func:`available` loads every entry point
+of a kind, to list the names that work. An entry point that fails to load, or
 that does not point at a plugin class, is reported with a ``RuntimeWarning``
 naming its package, and skipped: a broken plugin package never breaks a fit
 that does not use it.
@@ -77,8 +80,10 @@ _BUILTIN_CLASSES = frozenset(cls for classes in _BUILTINS.values() for cls in cl
 
 # name -> class, per kind: the built-ins, then register() calls and entry points.
 _registry = {kind: {} for kind in KINDS}
-# Kinds whose entry points have been loaded (each is loaded at most once).
+# Kinds whose entry points have all been loaded (each is loaded at most once).
 _entry_points_loaded = set()
+# (kind, entry-point name) pairs already loaded or tried: each is loaded at most once.
+_entry_points_tried = set()
 _loading_lock = threading.RLock()
 
 
@@ -182,17 +187,34 @@ def _package_of(entry_point):
     return dist.name if dist is not None else entry_point.value
 
 
-def _load_entry_points(kind):
-    """Register every entry point of ``kind``, warning about (and skipping) broken ones."""
+def _declared_entry_points(kind, name=None):
+    """The entry points of ``kind`` (only those called ``name`` if given), none loaded.
+
+    Reading them parses the installed packages' metadata and imports nothing.
+    """
+    declared = entry_points(group=KINDS[kind][1])
+    return [point for point in declared if name is None or point.name == name]
+
+
+def _load_entry_points(kind, name=None):
+    """Register the entry points of ``kind`` (those called ``name``, or all), each once.
+
+    Broken ones are warned about and skipped.
+    """
     # Fits in threads (e.g. joblib's threading backend) may look up names at
-    # once: the lock makes them wait until a kind is completely loaded. It is
-    # re-entrant, and the kind is marked first, so a plugin module that looks
-    # up names while it is being imported does not load the kind again.
+    # once: the lock makes them wait until the entry point is loaded. It is
+    # re-entrant, and each entry point is marked before it is loaded, so a
+    # plugin module that looks up names while it is being imported does not
+    # load itself again.
     with _loading_lock:
         if kind in _entry_points_loaded:
             return
-        _entry_points_loaded.add(kind)
-        for entry_point in entry_points(group=KINDS[kind][1]):
+        if name is None:
+            _entry_points_loaded.add(kind)
+        for entry_point in _declared_entry_points(kind, name):
+            if (kind, entry_point.name, entry_point.value) in _entry_points_tried:
+                continue
+            _entry_points_tried.add((kind, entry_point.name, entry_point.value))
             _load_entry_point(kind, entry_point)
 
 
@@ -274,9 +296,9 @@ def get(kind, name):
         closest name and lists them all.
     """
     _check_kind(kind)
-    if name not in _registry[kind]:
-        # Only an unknown name pays for importing third-party plugin packages.
-        _load_entry_points(kind)
+    if name not in _registry[kind] and isinstance(name, str):
+        # Only the package declaring this very name is imported, if any.
+        _load_entry_points(kind, name)
     if name not in _registry[kind]:
         raise ValueError(_unknown_name_message(kind, name))
     return _registry[kind][name]
@@ -290,22 +312,49 @@ def _origin(cls):
     return module.split(".")[0]
 
 
+def _unloaded_entry_points(kind):
+    """Entry-point name -> module string, for the declared entry points not loaded or tried."""
+    unloaded = {}
+    for point in _declared_entry_points(kind):
+        tried = (kind, point.name, point.value) in _entry_points_tried
+        if not tried and point.name not in _registry[kind]:
+            unloaded.setdefault(point.name, point.value)
+    return unloaded
+
+
 def _unknown_name_message(kind, name):
     """Say ``name`` is unknown, suggest the closest name (or the name of a class
-    spelt as given, e.g. ``"ReLU"``) and list the known names with their origin."""
+    spelt as given, e.g. ``"ReLU"``) and list the known names with their origin.
+
+    Entry points that were not loaded are listed with the module they name,
+    from the packages' metadata: nothing is imported to write the message.
+    """
     registry = _registry[kind]
+    unloaded = _unloaded_entry_points(kind)
     by_class_name = {cls.__name__.lower(): key for key, cls in registry.items()}
-    close = difflib.get_close_matches(str(name), sorted(registry), n=1)
+    for key, value in unloaded.items():  # "mypkg.activations:Swish" -> "swish"
+        by_class_name.setdefault(value.rpartition(":")[2].rpartition(".")[2].lower(), key)
+    close = difflib.get_close_matches(str(name), sorted({*registry, *unloaded}), n=1)
     suggestion = by_class_name.get(str(name).lower()) or (close[0] if close else None)
     hint = f" Did you mean {suggestion!r}?" if suggestion else ""
     built_in = [key for key, cls in sorted(registry.items()) if _origin(cls) is None]
-    others = [
-        f"{key} (from {_origin(cls)})" for key, cls in sorted(registry.items()) if _origin(cls)
-    ]
+    others = sorted(
+        [f"{key} (from {_origin(cls)})" for key, cls in registry.items() if _origin(cls)]
+        + [f"{key} (from {value}, not imported)" for key, value in unloaded.items()]
+    )
     listing = f"Built-in {kind} names: {', '.join(built_in)}."
     if others:
         listing += f" From installed or registered plugins: {', '.join(others)}."
     return f"Unknown {kind} name {name!r}.{hint} {listing}"
+
+
+def _checked(plugin, parameter):
+    """``plugin`` once its :meth:`~skbackprop._plugin.Plugin.check_params` passes."""
+    try:
+        plugin.check_params()
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"Invalid value for {parameter!r}: {exc}") from None
+    return plugin
 
 
 def resolve(kind, spec, parameter, **defaults):
@@ -332,7 +381,9 @@ def resolve(kind, spec, parameter, **defaults):
     Raises
     ------
     ValueError
-        If ``spec`` is an unknown name.
+        If ``spec`` is an unknown name, or the plugin's
+        :meth:`~skbackprop._plugin.Plugin.check_params` refuses a parameter
+        (NaN, infinite, out of range).
     TypeError
         If ``spec`` is neither a name nor an instance of the kind's base class.
     """
@@ -343,9 +394,9 @@ def resolve(kind, spec, parameter, **defaults):
         except ValueError as exc:
             raise ValueError(f"Invalid value for {parameter!r}: {exc}") from None
         accepted = set(cls._get_param_names())
-        return cls(**{k: v for k, v in defaults.items() if k in accepted})
+        return _checked(cls(**{k: v for k, v in defaults.items() if k in accepted}), parameter)
     if isinstance(spec, base):
-        return clone(spec)
+        return _checked(clone(spec), parameter)
     public_base = f"skbackprop.{base.__module__.rsplit('.', 1)[-1]}.{base.__name__}"
     if isinstance(spec, type) and issubclass(spec, base):
         raise TypeError(

@@ -83,6 +83,7 @@ class InvScaling(LearningRateSchedule):
     """
 
     name = "invscaling"
+    _parameter_bounds = {"power_t": {"min_val": 0}}
 
     def __init__(self, power_t=0.5):
         self.power_t = power_t
@@ -109,6 +110,10 @@ class Adaptive(LearningRateSchedule):
     """
 
     name = "adaptive"
+    _parameter_bounds = {
+        "factor": {"min_val": 1, "include_boundaries": "neither"},
+        "min_learning_rate": {"min_val": 0},
+    }
 
     def __init__(self, factor=5.0, min_learning_rate=1e-6):
         self.factor = factor
@@ -142,6 +147,7 @@ class StepDecay(LearningRateSchedule):
     """
 
     name = "step"
+    _parameter_bounds = {"gamma": {"min_val": 0, "max_val": 1, "include_boundaries": "right"}}
 
     def __init__(self, step_size=10, gamma=0.5):
         self.step_size = step_size
@@ -181,6 +187,7 @@ class CosineAnnealing(LearningRateSchedule):
     """
 
     name = "cosine"
+    _parameter_bounds = {"min_learning_rate": {"min_val": 0}}
 
     def __init__(self, period=None, min_learning_rate=0.0):
         self.period = period

@@ -26,4 +26,6 @@ def test_benchmark_tiny_run_prints_every_table():
     assert re.search(r"^tiny regression +adam ", out, flags=re.MULTILINE)  # vs MLPRegressor
     assert "opt ms" in out and "skb/(GEMM+opt)" in out
     assert "predict_proba" in out and "GEMM/skl" in out and "MiB added by fit" in out
+    assert "Where a skbackprop epoch goes" in out
+    assert all(part in out for part in ("gather", "products", "activations", "bias + L2", "other"))
     assert "dropout epoch ms" in out and "dropout/plain" in out

@@ -143,7 +143,7 @@ def test_scoring_monitor_scores_every_epoch():
 
 
 def test_progress_bar_shows_the_fit(capsys):
-    pytest.importorskip("rich")
+    pytest.importorskip("rich", reason="the progress extra is not installed")
     from sklearn.callback import ProgressBar
 
     _fit_quietly(_clf(max_iter=3).set_callbacks(ProgressBar()), X, Y)

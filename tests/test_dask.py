@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 # A guard for users without the ``dask`` extra; CI installs it, so these tests run there.
-da = pytest.importorskip("dask.array")
-distributed = pytest.importorskip("distributed")
-dask_ml_wrappers = pytest.importorskip("dask_ml.wrappers")
+da = pytest.importorskip("dask.array", reason="the dask extra is not installed")
+distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+dask_ml_wrappers = pytest.importorskip("dask_ml.wrappers", reason="the dask extra is not installed")
 
 import joblib
 import psutil  # installed with distributed

@@ -29,6 +29,7 @@ def test_there_are_examples_to_run():
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[path.stem for path in EXAMPLES])
 def test_example_runs_and_saves_its_figure(script, tmp_path):
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
     extra, modules = EXAMPLE_EXTRAS.get(script.stem, (None, ()))
     for module in modules:
         pytest.importorskip(module, reason=f"the {extra} extra is not installed")

@@ -64,12 +64,3 @@ def test_log_loss_dispatches_on_the_target_type():
     assert SquaredError().default_output_activation("multiclass") == "logistic"
     with pytest.raises(TypeError, match="for_target"):
         LogLoss().forward(Y, Y)
-
-
-def test_cross_entropy_is_finite_for_saturated_outputs():
-    A = Softmax().forward(np.array([[1e4, -1e4, 0.0]]))
-    Y_wrong = np.array([[0.0, 1.0, 0.0]])
-    assert np.isfinite(CrossEntropy().forward(Y_wrong, A))
-    assert np.isfinite(CrossEntropy().backward(Y_wrong, A)).all()
-    A_sig = Sigmoid().forward(np.array([[1e4, -1e4]]))
-    assert np.isfinite(BinaryCrossEntropy().forward(np.array([[0.0, 1.0]]), A_sig))

@@ -2,9 +2,11 @@
 
 import warnings
 
-import matplotlib
 import numpy as np
 import pytest
+
+matplotlib = pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression

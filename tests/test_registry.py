@@ -1,6 +1,7 @@
 """The plugin registry: names, registration, entry points, resolving estimator parameters."""
 
 import copy
+import importlib.metadata
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ def clean_registry(monkeypatch):
     }
     monkeypatch.setattr(registry, "_registry", copy.deepcopy(builtins))
     monkeypatch.setattr(registry, "_entry_points_loaded", set())
+    monkeypatch.setattr(registry, "_entry_points_tried", set())
     return registry
 
 
@@ -289,6 +291,12 @@ def test_a_lookup_in_another_thread_waits_for_entry_points_being_loaded(
 
 
 def test_installed_plugin_package_works_by_name_without_being_imported():
+    try:  # its entry points, without importing it here
+        importlib.metadata.distribution("skbackprop-example-plugins")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip(
+            "the example plugin package is not installed: pip install ./examples/plugin_package"
+        )
     # A fresh interpreter, so no other test has imported the example package.
     code = """
 import sys
@@ -311,3 +319,81 @@ print(type(clf.activation_).__module__, type(clf.loss_function_).__name__)
         "pip install ./examples/plugin_package (make test does it)."
     )
     assert result.stdout.split() == ["skbackprop_example_plugins", "BinaryFocalLoss"]
+
+
+def test_an_unknown_name_loads_no_entry_point_and_lists_them_unloaded(fake_entry_points):
+    with pytest.raises(ValueError) as info:
+        registry.get("activation", "nope")
+    assert all(point.loads == 0 for point in fake_entry_points)
+    assert "fake_cube (from fake_plugins:fake_cube, not imported)" in str(info.value)
+
+
+def test_a_name_loads_only_the_entry_point_declared_under_it(fake_entry_points):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the broken entry points are not even tried
+        assert registry.get("activation", "fake_cube") is Cube
+    assert {point.name: point.loads for point in fake_entry_points} == {
+        "fake_cube": 1,
+        "fake_broken": 0,
+        "fake_not_a_plugin": 0,
+        "relu": 0,
+    }
+
+
+def test_an_unloaded_entry_point_is_suggested_by_its_class_name(fake_entry_points):
+    fake_entry_points[0].value = "fake_plugins.shapes:Cube"
+    with pytest.raises(ValueError, match="Did you mean 'fake_cube'"):
+        registry.get("activation", "cube")
+    assert all(point.loads == 0 for point in fake_entry_points)
+
+
+_RECORD_IMPORTS = """
+import importlib, importlib.metadata, sys
+imported, loaded = [], []
+real_import_module, real_load = importlib.import_module, importlib.metadata.EntryPoint.load
+def import_module(name, *args, **kwargs):
+    imported.append(name)
+    return real_import_module(name, *args, **kwargs)
+def load(self):
+    loaded.append(self.name)
+    return real_load(self)
+importlib.import_module, importlib.metadata.EntryPoint.load = import_module, load
+from skbackprop import registry
+"""
+
+
+def _run_recorded(code):
+    """Run ``code`` after installing recorders on import_module and EntryPoint.load."""
+    result = subprocess.run(
+        [sys.executable, "-c", _RECORD_IMPORTS + code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, (
+        f"{result.stderr}\nIs the example package installed? "
+        "pip install ./examples/plugin_package (make test does it)."
+    )
+    return result.stdout
+
+
+@pytest.mark.parametrize("kind", ["activation", "loss"])
+def test_an_unknown_name_imports_no_installed_plugin_package(kind):
+    output = _run_recorded(f"""
+try:
+    registry.get({kind!r}, "no_such_plugin")
+except ValueError as exc:
+    message = str(exc)
+assert "skbackprop_example_plugins" not in sys.modules, "imported"
+assert not loaded, loaded
+assert not [name for name in imported if "example" in name], imported
+print(message)
+""")
+    declared = "example_swish" if kind == "activation" else "example_focal"
+    assert f"{declared} (from skbackprop_example_plugins:" in output
+    assert "not imported" in output
+
+
+def test_a_plugin_name_loads_only_its_own_entry_point():
+    output = _run_recorded("""
+cls = registry.get("activation", "example_swish")
+print(cls.__name__, loaded)
+""")
+    assert output.split() == ["Swish", "['example_swish']"]

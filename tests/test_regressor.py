@@ -165,8 +165,10 @@ def test_huber_epsilon_is_searchable_and_validated(diabetes):
         cv=2,
     ).fit(X, y)
     assert search.best_params_["loss__epsilon"] in (0.5, 2.0)
-    with pytest.raises(ValueError, match="epsilon must be a positive finite number"):
+    with pytest.raises(ValueError, match="Huber: epsilon must be a finite number"):
         MLPScratchRegressor(loss=Huber(epsilon=np.nan)).fit(X, y)
+    with pytest.raises(ValueError, match="Huber: epsilon == 0, must be > 0"):
+        MLPScratchRegressor(loss=Huber(epsilon=0)).fit(X, y)
 
 
 def test_poisson_refuses_negative_targets_naming_the_loss(diabetes):

@@ -1,11 +1,16 @@
 """A failed fit or partial_fit leaves the model exactly as it was before the call."""
 
+import contextlib
 import copy
+import tracemalloc
 import warnings
 
 import numpy as np
 import pytest
 
+import skbackprop._base
+import skbackprop._classifier
+import skbackprop._rollback
 from skbackprop import MLPScratchClassifier
 from skbackprop.optimizers import Adam
 
@@ -84,8 +89,13 @@ def test_failed_call_leaves_a_fitted_model_exactly_as_before(bad_call):
     assert_same_state(model, state, proba)
 
 
+@pytest.mark.parametrize("large_array_bytes", [None, 0], ids=["small-copied", "all-large"])
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
-def test_failure_mid_training_restores_weights_and_optimizer_state(method):
+def test_failure_mid_training_restores_weights_and_optimizer_state(
+    method, large_array_bytes, monkeypatch
+):
+    if large_array_bytes is not None:  # every array saved apart: params in memory, others on disk
+        monkeypatch.setattr(skbackprop._rollback, "LARGE_ARRAY_BYTES", large_array_bytes)
     model = fitted_model(warm_start=True, solver=FailingAdam(fail_after=10**9))
     state, proba = fitted_state(model), model.predict_proba(X)
     # warm_start and partial_fit build a fresh optimizer from `solver`, carrying its state.
@@ -116,3 +126,46 @@ def test_failed_fit_does_not_replace_the_users_parameter_objects():
         model.fit(X, Y)
     assert model.solver is solver
     assert not hasattr(solver, "failing_steps_")  # fit worked on its own copy
+
+
+# ---------------------------------------------------------------- memory
+
+
+@contextlib.contextmanager
+def _no_rollback(estimator):
+    yield lambda array: None
+
+
+def _peak_of_second_call(method, solver, rollback, monkeypatch):
+    """Peak traced memory of a warm ``method`` call beyond what the model holds, and P."""
+    if not rollback:
+        monkeypatch.setattr(skbackprop._base, "unchanged_on_error", _no_rollback)
+        monkeypatch.setattr(skbackprop._classifier, "unchanged_on_error", _no_rollback)
+    rng = np.random.RandomState(0)
+    X_big, y_big = rng.normal(size=(40, 100)), np.arange(40) % 10
+    model = MLPScratchClassifier(
+        hidden_layer_sizes=(600, 600), solver=solver, batch_size=20, max_iter=2, warm_start=True
+    )
+    call = model.fit if method == "fit" else model.partial_fit
+    extra = {} if method == "fit" else {"classes": np.arange(10)}
+    tracemalloc.start()
+    try:
+        call(X_big, y_big, **extra)
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        call(X_big, y_big)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak - before, model.network_.params.nbytes
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_the_rollback_costs_at_most_one_copy_of_the_weights(method, solver, monkeypatch):
+    # Deep-copying the fitted state cost the weights and every optimizer array
+    # (3 P for Adam): only the weights stay in memory now, shared with the loop.
+    with_rollback, P = _peak_of_second_call(method, solver, True, monkeypatch)
+    without, _ = _peak_of_second_call(method, solver, False, monkeypatch)
+    assert P > skbackprop._rollback.LARGE_ARRAY_BYTES  # the large-array path is measured
+    assert with_rollback - without <= 1.1 * P, (with_rollback / P, without / P)

@@ -404,15 +404,39 @@ class LambdaSigmoid(Sigmoid):
         self.squash = squash
 
 
+class UncheckedLeakyReLU(LeakyReLU):
+    """Overrides check_params without calling the base: NaN slopes go through."""
+
+    def check_params(self):
+        pass
+
+
+class VagueLeakyReLU(LeakyReLU):
+    """Refuses non-finite slopes with a message that does not say which parameter."""
+
+    def check_params(self):
+        if not np.isfinite(self.negative_slope):
+            raise ValueError("bad value")
+
+
 @pytest.mark.parametrize(
     "plugin, message",
     [
+        (UncheckedLeakyReLU(), r"negative_slope=nan was accepted"),
+        (VagueLeakyReLU(), r"negative_slope=nan was refused, but the message does not name"),
         (KeywordsSigmoid(), r"must list its parameters explicitly"),
         (AbsoluteLeakyReLU(negative_slope=-0.5), r"must store each argument unchanged"),
         (RequiredParameterELU(alpha=1.0), r"give every parameter a default"),
         (LambdaSigmoid(squash=lambda z: z), r"pickling failed"),
     ],
-    ids=["kwargs", "modifies-argument", "no-default", "lambda-attribute"],
+    ids=[
+        "accepts-nan",
+        "vague-refusal",
+        "kwargs",
+        "modifies-argument",
+        "no-default",
+        "lambda-attribute",
+    ],
 )
 def test_check_plugin_catches_a_plugin_that_breaks_the_plugin_contract(plugin, message):
     with pytest.raises(AssertionError, match=message):
@@ -438,6 +462,11 @@ def test_checks_leave_the_checked_plugin_unchanged():
     optimizer = Adam(beta_1=0.8)
     check_optimizer(optimizer)
     assert vars(optimizer) == {"beta_1": 0.8, "beta_2": 0.999, "epsilon": 1e-8}
+
+
+def test_the_non_finite_parameter_check_is_one_of_every_plugins_checks():
+    names = {check.__name__ for check in plugin_checks(Swish())}
+    assert "check_non_finite_parameters" in names
 
 
 def test_parametrize_with_checks_makes_one_case_per_plugin_and_check():

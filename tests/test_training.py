@@ -1,5 +1,6 @@
 """The training loop (skbackprop/_training.py): stopping rules, state, divergence."""
 
+import re
 import warnings
 
 import numpy as np
@@ -8,7 +9,7 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from skbackprop import MLPScratchClassifier
+from skbackprop import MLPScratchClassifier, MLPScratchRegressor
 from skbackprop.optimizers import LBFGS
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
@@ -270,3 +271,89 @@ def test_non_finite_weights_from_a_full_batch_optimizer_raise_a_clear_error():
     clf = MLPScratchClassifier(hidden_layer_sizes=(5,), solver=_NaNLBFGS(), max_iter=5)
     with pytest.raises(ValueError, match="non-finite weights.*Scale the inputs"):
         _fit_quietly(clf, X_SCALED, Y_IRIS)
+
+
+# ------------------------------------------- what a diverged training leaves behind
+
+#: Ways to blow training up: (name, estimator parameters, X scale, fit keyword arguments).
+BLOW_UPS = [
+    ("learning_rate_init=1e300", {"learning_rate_init": 1e300}, 1.0, {}),
+    ("learning_rate_init=1e10", {"learning_rate_init": 1e10}, 1.0, {}),
+    ("sample_weight=1e308", {}, 1.0, {"sample_weight": np.full(len(Y_IRIS), 1e308)}),
+    ("one sample_weight=1e308", {}, 1.0, {"sample_weight": np.r_[1e308, np.ones(149)]}),
+    ("X*1e150", {}, 1e150, {}),
+    ("X*1e300", {}, 1e300, {}),
+]
+DIVERGENCE_ERROR = r"diverged|non-finite|sums to inf"
+
+
+def _outputs(model, X):
+    if isinstance(model, MLPScratchClassifier):
+        return model.predict_proba(X)
+    return model.predict(X)
+
+
+@pytest.mark.parametrize("blow_up", BLOW_UPS, ids=[case[0] for case in BLOW_UPS])
+@pytest.mark.parametrize("solver", ["adam", "sgd", "adamw", "lbfgs"])
+@pytest.mark.parametrize("estimator_class", [MLPScratchClassifier, MLPScratchRegressor])
+def test_a_diverged_fit_leaves_a_model_with_finite_outputs_or_raises(
+    estimator_class, solver, blow_up
+):
+    _, params, scale, fit_params = blow_up
+    X = X_IRIS * scale
+    y = Y_IRIS if estimator_class is MLPScratchClassifier else X_SCALED[:, 0]
+    model = estimator_class(hidden_layer_sizes=(10,), solver=solver, max_iter=20, random_state=0)
+    model.set_params(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            model.fit(X, y, **fit_params)
+        except ValueError as exc:
+            assert re.search(DIVERGENCE_ERROR, str(exc)), exc
+            assert not hasattr(model, "network_")  # all or nothing
+            return
+    assert np.isfinite(_outputs(model, X)).all()
+    if estimator_class is MLPScratchClassifier:
+        model.score(X, y)  # no overflow error
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("estimator_class", [MLPScratchClassifier, MLPScratchRegressor])
+def test_a_diverging_warm_call_raises_or_keeps_finite_outputs(estimator_class, solver, method):
+    y = Y_IRIS if estimator_class is MLPScratchClassifier else X_SCALED[:, 0]
+    model = estimator_class(
+        hidden_layer_sizes=(10,), solver=solver, max_iter=5, warm_start=True, random_state=0
+    )
+    _fit_quietly(model, X_SCALED, y)
+    before = _outputs(model, X_SCALED)
+    model.set_params(learning_rate_init=1e300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            getattr(model, method)(X_SCALED, y)
+        except ValueError as exc:
+            assert re.search(DIVERGENCE_ERROR, str(exc)), exc
+            np.testing.assert_array_equal(_outputs(model, X_SCALED), before)
+            return
+    assert np.isfinite(_outputs(model, X_SCALED)).all()
+
+
+def test_huge_learning_rates_raise_rather_than_leave_an_overflowing_model():
+    # The issue's case: the weights after the last step were finite but overflowed.
+    model = MLPScratchClassifier(learning_rate_init=1e300, max_iter=30, random_state=0)
+    with pytest.raises(ValueError, match="Training diverged.*lower learning_rate_init"):
+        _fit_quietly(model, X_IRIS, Y_IRIS)
+
+
+@pytest.mark.parametrize("dtype, weight", [(np.float64, 1e308), (np.float32, 1e37)])
+def test_sample_weights_summing_to_infinity_are_refused(dtype, weight):
+    model = MLPScratchClassifier(max_iter=5)
+    with pytest.raises(ValueError, match=f"sample_weight sums to inf in {np.dtype(dtype)}"):
+        model.fit(X_IRIS.astype(dtype), Y_IRIS, sample_weight=np.full(len(Y_IRIS), weight))
+
+
+def test_class_weights_making_the_weights_overflow_are_refused():
+    model = MLPScratchClassifier(max_iter=5, class_weight={0: 1e300})
+    with pytest.raises(ValueError, match="sample_weight times class_weight sums to inf"):
+        model.fit(X_IRIS, Y_IRIS, sample_weight=np.full(len(Y_IRIS), 1e300))

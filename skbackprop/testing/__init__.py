@@ -14,8 +14,10 @@ cases, like :func:`sklearn.utils.estimator_checks.parametrize_with_checks`.
 What is checked, for every plugin: the constructor stores its arguments
 unchanged and has defaults (so the registry can build it from a name),
 :func:`sklearn.base.clone` round trip, pickling, a constructor-like ``repr``,
-and a fit of a tiny :class:`~skbackprop.MLPScratchClassifier` that must not
-modify the plugin. Then, per kind:
+float parameters refusing NaN and infinity by name (through
+``check_params``, as an estimator's ``fit`` resolves the plugin), and a fit
+of a tiny :class:`~skbackprop.MLPScratchClassifier` that must not modify the
+plugin. Then, per kind:
 
 - activations: ``backward`` against float64 central differences of
   ``forward`` (the whole vector-Jacobian product, so softmax-like
@@ -30,7 +32,9 @@ modify the plugin. Then, per kind:
   through the losses they dispatch to): ``backward`` against central
   differences with and without ``sample_weight``, weights acting as a
   weighted mean, ``delta`` equal to the chain rule for the canonical and a
-  non-canonical output activation, float32 preserved, inputs not modified;
+  non-canonical output activation, ``delta`` of confidently wrong outputs
+  (logits up to ±80, float32 and float64) finite and not vanishing, float32
+  preserved, inputs not modified;
 - optimizers: descend a quadratic in float64 and float32 (minibatch
   ``step``, or ``minimize`` for full-batch optimizers with
   ``stochastic = False``), keep no reference to the parameters, and carry

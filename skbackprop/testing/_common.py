@@ -5,6 +5,7 @@ raises ``AssertionError`` whose message starts with the plugin's ``repr`` and
 names the failed property and the numbers behind it.
 """
 
+import numbers
 import pickle
 import warnings
 
@@ -269,4 +270,46 @@ def pickle_round_trip(plugin):
     return restored
 
 
-COMMON_CHECKS = [check_parameters, check_clone, check_repr]
+def float_parameters(plugin):
+    """Names of the plugin's parameters whose value is a float (not an int or a bool)."""
+    return [
+        name
+        for name, value in plugin.get_params(deep=False).items()
+        if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral)
+    ]
+
+
+def check_non_finite_parameters(plugin):
+    """Every float parameter set to NaN, inf or -inf is refused by name before training.
+
+    Resolution in an estimator (:func:`skbackprop.registry.resolve`, which
+    calls the plugin's ``check_params``) must raise ``ValueError`` or
+    ``TypeError`` whose message names the parameter: NaN passes every
+    comparison, so a plugin that only checks ranges trains nothing and says
+    nothing.
+    """
+    from .. import registry  # the registry imports the plugin modules, not this package
+
+    kind = next(kind for kind, (base, _) in registry.KINDS.items() if isinstance(plugin, base))
+    for name in float_parameters(plugin):
+        for value in (float("nan"), float("inf"), float("-inf")):
+            bad = clone(plugin).set_params(**{name: value})
+            try:
+                registry.resolve(kind, bad, kind)
+            except (TypeError, ValueError) as exc:
+                if name not in str(exc):
+                    fail(
+                        plugin,
+                        f"{name}={value} was refused, but the message does not name {name!r}: "
+                        f"{exc}",
+                    )
+                continue
+            fail(
+                plugin,
+                f"{name}={value} was accepted: refuse non-finite values in check_params "
+                "(the Plugin base does so for every real parameter unless check_params is "
+                "overridden without calling super().check_params()).",
+            )
+
+
+COMMON_CHECKS = [check_parameters, check_clone, check_repr, check_non_finite_parameters]

@@ -189,6 +189,109 @@ def check_loss_delta(loss):
                 )
 
 
+# Logits of confidently wrong outputs: from where float32 probabilities fall below
+# eps (|z| ≈ 16) to far past where float64 ones do (|z| ≈ 36).
+_WRONG_LOGITS = (17.0, 20.0, 30.0, 40.0, 80.0)
+# Where float64 central differences of forward are trustworthy: its probabilities
+# are not clipped yet, and 1 - a still has most of its digits.
+_REFERENCE_LOGITS = (17.0, 20.0)
+# A large step: out there the cost is nearly linear or exponential in z, where
+# central differences are exact or sinh(h)/h = 1.002 off; rounding is 1e-7.
+_REFERENCE_STEP = 0.1
+
+
+def _wrong_logits(Y, s, wrong_target):
+    """Logits confidently wrong on the outputs whose target is ``wrong_target``, 0 elsewhere.
+
+    Units with target 1 get ``-s``, units with target 0 get ``+s``: one kind at
+    a time, so that a softmax row keeps its probabilities where float64 central
+    differences still resolve them.
+    """
+    return np.where(Y == wrong_target, s * (1 - 2 * Y), 0.0)
+
+
+def _saturated_pairings(loss, case):
+    pairings = [case.activation]
+    canonical = getattr(case.loss, "canonical_activation", None)
+    if canonical is not None and type(case.activation) is not canonical:
+        pairings.append(canonical())
+    return pairings
+
+
+def check_loss_delta_saturated(loss):
+    """The output error of a confidently wrong output neither vanishes nor overflows.
+
+    For logits ``-s`` on outputs whose target is 1 (then ``+s`` on those whose
+    target is 0), ``s`` from 17 to 80, with the loss's output activation and
+    its canonical one, in float32 and float64: ``delta`` is finite; for ``s``
+    = 17 and 20 it agrees with float64 central differences of
+    ``forward(Y, activation.forward(Z))``; and where those central differences
+    have reached a plateau (a cross-entropy's ``-1``), ``delta`` stays on it up
+    to ``s = 80``. Errors below ``1e-3 / n_samples`` are ignored: float32 cannot
+    resolve ``1 - a`` out there.
+
+    The chain rule through a probability clipped to ``[eps, 1 - eps]`` fails it:
+    it multiplies ``1 / eps`` by the activation's slope, which keeps shrinking,
+    so the output error of a confidently wrong sigmoid vanishes from ``|z| ≈ 17``
+    in float32 and ``|z| ≈ 36`` in float64. Give :meth:`~skbackprop.losses.Loss.delta`
+    a closed form for the activation, or clip only to keep ``1 / a`` finite.
+    """
+    for case in _cases(loss):
+        n_samples, n_outputs = case.Y.shape
+        rtol, atol = 1e-2, 1e-3 / n_samples
+        scale = case.loss.gradient_scale(n_outputs)
+        for activation in _saturated_pairings(loss, case):
+            for wrong_target in (1.0, 0.0):
+                _check_saturated_pairing(
+                    loss, case, activation, wrong_target, scale, rtol=rtol, atol=atol
+                )
+
+
+def _check_saturated_pairing(loss, case, activation, wrong_target, scale, *, rtol, atol):
+    Y = case.Y
+    where = (
+        f"{'1' if wrong_target else '0'} targets confidently wrong, {describe(activation)} "
+        f"output, {case.describe()}"
+    )
+
+    def cost(Z):
+        return case.loss.forward(Y, activation.forward(Z))
+
+    def reference_at(s):
+        Z = _wrong_logits(Y, s, wrong_target)
+        # The large step where the logits are large, the usual one at z = 0.
+        saturated = central_differences(cost, Z, _REFERENCE_STEP)
+        return scale * np.where(Z == 0, central_differences(cost, Z), saturated)
+
+    reference = {s: reference_at(s) for s in _REFERENCE_LOGITS}
+    last = reference[_REFERENCE_LOGITS[-1]]
+    plateau = np.abs(reference[_REFERENCE_LOGITS[0]] - last) <= atol + rtol * np.abs(last)
+    for dtype in (np.float64, np.float32):
+        for s in _WRONG_LOGITS:
+            Z = _wrong_logits(Y, s, wrong_target).astype(dtype)
+            try:
+                with np.errstate(all="ignore"):  # judged by the values, not by warnings
+                    delta = case.loss.delta(
+                        Y.astype(dtype), Z, activation.forward(Z.copy()), activation
+                    )
+            except Exception as exc:
+                fail(loss, f"delta raised {type(exc).__name__}: {exc} at |z| = {s:g} ({where}).")
+            label = f"delta at |z| = {s:g} in {np.dtype(dtype).name} ({where})"
+            assert_finite(loss, delta, label)
+            if s in reference:
+                expected = reference[s]
+                what = f"{label} disagrees with float64 central differences of forward"
+            else:
+                # Past the reference points: stay on a plateau the loss has reached.
+                expected = np.where(plateau, last, delta)
+                what = (
+                    f"{label} leaves the plateau the output error reached at |z| = "
+                    f"{_REFERENCE_LOGITS[-1]:g}: it vanishes or blows up for confidently "
+                    "wrong outputs"
+                )
+            assert_close(loss, delta, expected, what, rtol=rtol, atol=atol, at=("Z", Z))
+
+
 def check_loss_dtypes(loss):
     """float32 targets and outputs give float32 gradients and output errors."""
     for case in _cases(loss, np.float32):
@@ -249,6 +352,7 @@ LOSS_CHECKS = [
     check_loss_gradient,
     check_loss_sample_weight,
     check_loss_delta,
+    check_loss_delta_saturated,
     check_loss_dtypes,
     check_loss_pickle,
     check_loss_in_classifier,

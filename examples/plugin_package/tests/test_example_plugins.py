@@ -2,6 +2,11 @@
 
 import numpy as np
 import pytest
+
+pytest.importorskip(
+    "skbackprop_example_plugins",
+    reason="the example plugin package is not installed: pip install ./examples/plugin_package",
+)
 from skbackprop_example_plugins import BinaryFocalLoss, Swish
 from sklearn.datasets import make_classification
 

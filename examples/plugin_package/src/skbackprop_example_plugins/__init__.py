@@ -8,7 +8,7 @@ prefix keeps them from clashing with present or future built-in names.
 import numpy as np
 from scipy.special import expit
 
-from skbackprop.activations import Activation
+from skbackprop.activations import Activation, Sigmoid
 from skbackprop.losses import Loss
 
 __all__ = ["Swish", "BinaryFocalLoss"]
@@ -52,8 +52,9 @@ class BinaryFocalLoss(Loss):
     already confident, so training concentrates on the hard samples.
     ``gamma=0`` is exactly the binary cross-entropy.
 
-    There is no fused output error for it: :meth:`delta` takes the base class's
-    chain rule through the sigmoid output.
+    Its output error through the sigmoid output has a closed form in the
+    logits, :meth:`delta`, which stays exact for confidently wrong outputs;
+    any other output activation takes the base class's chain rule.
 
     Parameters
     ----------
@@ -95,3 +96,16 @@ class BinaryFocalLoss(Loss):
         positive = Y * ((1 - A) ** gamma / A - gamma * (1 - A) ** (gamma - 1) * log_a)
         negative = (1 - Y) * (gamma * A ** (gamma - 1) * log_1ma - A**gamma / (1 - A))
         return -(positive + negative) * self._weights(sample_weight, A)
+
+    def delta(self, Y, Z, A, activation, sample_weight=None):
+        if type(activation) is not Sigmoid:
+            return super().delta(Y, Z, A, activation, sample_weight)
+        gamma = Z.dtype.type(self.gamma)
+        zero = Z.dtype.type(0)
+        # p = σ(z), q = 1 - p = σ(-z) and their logs, from z: no 1 - a, no clipping.
+        p, q = expit(Z), expit(-Z)
+        log_p, log_q = -np.logaddexp(zero, -Z), -np.logaddexp(zero, Z)
+        # d/dz of -(1-p)^γ log p  and of  -p^γ log(1-p), with dp/dz = p q
+        positive = q**gamma * (gamma * p * log_p - q)
+        negative = p**gamma * (p - gamma * q * log_q)
+        return (Y * positive + (1 - Y) * negative) * self._weights(sample_weight, A)
