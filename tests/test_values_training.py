@@ -75,7 +75,15 @@ class _Tasks:
         self.closed = True
 
 
-def _loop(optimizer, max_iter=100, tasks=None, loss=None, learning_rate=0.01, **settings):
+def _loop(
+    optimizer,
+    max_iter=100,
+    tasks=None,
+    loss=None,
+    learning_rate=0.01,
+    call_start_params=None,
+    **settings,
+):
     network = Network((2, 1), [], Identity())
     params = dict(
         alpha=ALPHA,
@@ -105,6 +113,7 @@ def _loop(optimizer, max_iter=100, tasks=None, loss=None, learning_rate=0.01, **
         TrainingSettings(**params),
         state,
         tasks,
+        call_start_params,
     )
     return loop, network, tasks
 
@@ -471,3 +480,35 @@ def test_the_state_publishes_private_fields_with_a_leading_underscore():
     assert names["no_improvement_count"] == "_no_improvement_count"
     assert names["loss_curve"] == "loss_curve_"
     assert names["n_iter"] == "n_iter_"
+
+
+def test_the_callers_copy_of_the_starting_weights_is_never_written_to():
+    start = np.array([0.5, 0.25, -1.0])
+    caller_copy = start.copy()
+    loop, network, _ = _loop(SGD(), max_iter=4, call_start_params=caller_copy)
+    network.params[...] = start
+    with pytest.warns(ConvergenceWarning):
+        loop.run_stochastic(X, Y, None, None, np.random.RandomState(0), False)
+    np.testing.assert_array_equal(caller_copy, start)
+    assert not np.array_equal(network.params, start)
+
+
+def test_divergence_after_epoch_one_restores_that_epochs_weights_not_the_callers():
+    # As the second divergence test above, with the caller's copy of the starting weights.
+    caller_copy = np.zeros(3)
+    optimizer = SGD(momentum=0.0)
+    loop, network, _ = _loop(
+        optimizer,
+        max_iter=10,
+        learning_rate=1e200,
+        alpha=0.0,
+        batch_size=20,
+        call_start_params=caller_copy,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        state = loop.run_stochastic(X, Y, None, None, np.random.RandomState(0), False)
+    assert [str(w.message)[:41] for w in caught] == ["Training diverged in epoch 2 of this call"]
+    assert state.n_iter == 1
+    assert np.isfinite(network.params).all() and np.abs(network.params).max() > 1e100
+    np.testing.assert_array_equal(caller_copy, 0.0)
