@@ -6,8 +6,9 @@ test run against each mutant: 1 (a test failed) or 3 (pytest crashed) means kill
 survived, 33 or 5 no test reached it, 36 or a killing signal timed out (counted as killed:
 the mutant made the code loop), None not run yet.
 
-A mutant named in docs/testing.rst (``skbackprop.module.x…__mutmut_N``) is one the page
-explains as equivalent; the last column counts it with the killed ones.
+A mutant named in the "Equivalent mutants" section of docs/testing.rst
+(``skbackprop.module.x…__mutmut_N``) is one the page explains as equivalent; the last column
+counts it with the killed ones.
 """
 
 import json
@@ -24,8 +25,13 @@ NAME = re.compile(r"skbackprop\.[\w.]+\.x\S*?__mutmut_\d+")
 
 
 def equivalent_mutants(docs=DOCS):
-    """Mutant names listed as equivalent in the testing page."""
-    return set(NAME.findall(docs.read_text(encoding="utf-8"))) if docs.exists() else set()
+    """Mutant names listed in the "Equivalent mutants" section of the testing page."""
+    if not docs.exists():
+        return set()
+    after_title = docs.read_text(encoding="utf-8").partition("\nEquivalent mutants\n")[2]
+    # The section ends at the next title: survivors named further on are not equivalent.
+    section = re.split(r"\n[^\n]+\n~{3,}\n", after_title.partition("\n")[2])[0]
+    return set(NAME.findall(section))
 
 
 def module_scores(root=Path("mutants"), equivalent=frozenset()):
