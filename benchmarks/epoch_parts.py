@@ -23,8 +23,7 @@ other
     the epoch as timed in ``fit`` minus the parts: Python, calls, the loop's
     bookkeeping
 
-Each part runs with the BLAS threads training gives this network (see
-skbackprop/_blas_threads.py). The parts are timed in a loop each, so their
+The parts are timed in a loop each, so their
 sum can differ a little from the epoch in ``fit``, where they interleave;
 ``other`` takes up the difference.
 """
@@ -33,7 +32,6 @@ import time
 
 import numpy as np
 
-from skbackprop._blas_threads import blas_threads_for
 from skbackprop._minibatches import MinibatchScratch, take_rows
 from skbackprop._workspace import _call_with_out
 
@@ -148,8 +146,7 @@ def epoch_parts(model, X, Y, batch_size=200, repeats=5):
         for _ in batches:
             np.copyto(gradient, workspace.gradient)
 
-    # With the BLAS threads that training uses for this network.
-    with np.errstate(all="ignore"), blas_threads_for(network.layer_sizes, batch_size):
+    with np.errstate(all="ignore"):
         parts = {
             "gather": _timed(gather, repeats),
             "products": _timed(products, repeats),

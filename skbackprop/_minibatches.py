@@ -49,7 +49,6 @@ class MinibatchScratch:
 
     def __init__(self, network, X, Y, batch_size):
         n_samples = X.shape[0]
-        self.batch_size = batch_size
         self.workspace = network.workspace(batch_size)
         # Sparse X is gathered by its own row indexing: no dense buffer.
         self.X = np.empty((batch_size, X.shape[1]), X.dtype) if isinstance(X, np.ndarray) else None

@@ -29,7 +29,6 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._blas_threads import blas_threads_for
 from ._minibatches import MinibatchScratch, resolve_batch_size, take_rows
 from .dropout import draw_masks
 
@@ -94,38 +93,37 @@ class TrainingLoop:
         network, optimizer = self.network, self.optimizer
         learning_rate = self.schedule.learning_rate_
         accumulated_loss, first_loss, n_used = 0.0, None, 0
-        with blas_threads_for(network.layer_sizes, scratch.batch_size):
-            for batch in scratch.batches:
-                rows = batch if order is None else order[batch]
-                batch_weight = None if sample_weight is None else sample_weight[rows]
-                if batch_weight is not None and not batch_weight.any():
-                    continue  # a batch of zero weight carries no gradient
-                masks = draw_masks(  # None without dropout
-                    self.settings.dropout_rates,
-                    network.layer_sizes,
-                    batch.stop - batch.start,
-                    random_state,
-                    network.params.dtype,
-                )
-                batch_loss, grad = network.loss_and_gradient(
-                    take_rows(X, rows, scratch.X),
-                    take_rows(Y, rows, scratch.Y),
-                    self.loss,
-                    self.settings.alpha,
-                    batch_weight,
-                    scratch.workspace,
-                    masks,
-                )
-                if not math.isfinite(batch_loss):
-                    return batch_loss, first_loss
-                if first_loss is None:
-                    first_loss = batch_loss
-                optimizer.step(network.params, grad, learning_rate)
-                # The epoch loss is the mean of the minibatch losses weighted by
-                # their number of rows, as in scikit-learn (each minibatch loss is
-                # itself a sample-weighted mean).
-                accumulated_loss += batch_loss * (batch.stop - batch.start)
-                n_used += batch.stop - batch.start
+        for batch in scratch.batches:
+            rows = batch if order is None else order[batch]
+            batch_weight = None if sample_weight is None else sample_weight[rows]
+            if batch_weight is not None and not batch_weight.any():
+                continue  # a batch of zero weight carries no gradient
+            masks = draw_masks(  # None without dropout
+                self.settings.dropout_rates,
+                network.layer_sizes,
+                batch.stop - batch.start,
+                random_state,
+                network.params.dtype,
+            )
+            batch_loss, grad = network.loss_and_gradient(
+                take_rows(X, rows, scratch.X),
+                take_rows(Y, rows, scratch.Y),
+                self.loss,
+                self.settings.alpha,
+                batch_weight,
+                scratch.workspace,
+                masks,
+            )
+            if not math.isfinite(batch_loss):
+                return batch_loss, first_loss
+            if first_loss is None:
+                first_loss = batch_loss
+            optimizer.step(network.params, grad, learning_rate)
+            # The epoch loss is the mean of the minibatch losses weighted by
+            # their number of rows, as in scikit-learn (each minibatch loss is
+            # itself a sample-weighted mean).
+            accumulated_loss += batch_loss * (batch.stop - batch.start)
+            n_used += batch.stop - batch.start
         # Skipped zero-weight batches are left out of the mean (some batch always
         # counts: check_sample_weight refuses all-zero weights).
         return accumulated_loss / n_used, first_loss
@@ -376,14 +374,9 @@ class TrainingLoop:
         n_curve = len(state.loss_curve)
         tasks.begin()
         try:
-            with blas_threads_for(network.layer_sizes, X.shape[0]):
-                result = self.optimizer.minimize(
-                    loss_and_gradient,
-                    network.params,
-                    settings.max_iter,
-                    settings.tol,
-                    callback=record,
-                )
+            result = self.optimizer.minimize(
+                loss_and_gradient, network.params, settings.max_iter, settings.tol, callback=record
+            )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", UserWarning, stacklevel=1)
             network.params[...] = last_iterate
