@@ -195,3 +195,65 @@ def test_the_eps_clipped_loss_passes_every_other_loss_check():
 @pytest.mark.parametrize("loss", [CrossEntropy(), BinaryCrossEntropy()], ids=repr)
 def test_the_fixed_cross_entropies_pass_the_check(loss):
     check_loss_delta_saturated(loss)
+
+
+# -- the closed forms beyond the chain rule's reach, and their row-wise stability
+
+
+@pytest.mark.parametrize("dtype, logit", [(np.float32, 120.0), (np.float64, 800.0)])
+@pytest.mark.parametrize("n_outputs", [2, 3])
+def test_closed_forms_hold_where_the_probability_underflows(dtype, logit, n_outputs):
+    # Beyond the logits of the issue: a = σ(-z) or the wrong softmax output is 0
+    # in this dtype, so the chain rule's slope is 0 and only a closed form gives
+    # the output error of the confidently wrong unit (the oracle's, from the logits).
+    Y = np.zeros((1, n_outputs), dtype)
+    Y[0, 0] = 1
+    Z = np.zeros((1, n_outputs), dtype)
+    Z[0, 0] = -logit
+    pairings = (
+        ("categorical", CrossEntropy(), "sigmoid", Sigmoid()),
+        ("binary", BinaryCrossEntropy(), "softmax", Softmax()),
+    )
+    for loss_name, loss, activation_name, activation in pairings:
+        with np.errstate(all="ignore"):
+            A = activation.forward(Z)
+            delta = loss.delta(Y, Z, A, activation)
+        expected = _oracle(loss_name, activation_name, Y, Z, None)
+        assert expected[0, 0] <= -1 + 1e-6  # confidently wrong: at least -1
+        np.testing.assert_allclose(delta, expected, atol=1e-5, err_msg=str((loss, activation)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_cross_entropy_through_a_softmax_is_computed_row_by_row(dtype):
+    # Rows of very different scales in one batch: each row's output error is
+    # the one it has alone, and agrees with the plain-numpy oracle.
+    rng = np.random.RandomState(0)
+    Z = rng.normal(size=(4, 3)).astype(dtype)
+    # A row far enough above the others that their exponentials, shifted by
+    # its maximum instead of their own, would underflow to 0.
+    Z[1] += dtype(120 if dtype == np.float32 else 800)
+    Z[2] = np.array([0, 50, 100], dtype)  # large gaps inside a row
+    Y = np.eye(3, dtype=dtype)[[0, 1, 2, 0]]
+    loss, softmax = BinaryCrossEntropy(), Softmax()
+    batch = loss.delta(Y, Z, softmax.forward(Z), softmax)
+    alone = np.vstack(
+        [
+            loss.delta(Y[i : i + 1], Z[i : i + 1], softmax.forward(Z[i : i + 1]), softmax) * 0.25
+            for i in range(4)
+        ]
+    )
+    assert np.isfinite(batch).all()
+    np.testing.assert_allclose(batch, alone, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    expected = _oracle("binary", "softmax", Y, Z, None)
+    np.testing.assert_allclose(batch, expected, rtol=1e-3, atol=1e-5)
+
+
+def test_a_single_output_softmax_takes_the_chain_rule():
+    # A softmax over one output is constantly 1 (the estimators refuse it); its
+    # output error is the chain rule's zero, not the closed form's 0/0.
+    Y = np.array([[1.0], [0.0]])
+    Z = np.array([[2.0], [-3.0]])
+    softmax = Softmax()
+    with np.errstate(all="ignore"):
+        delta = BinaryCrossEntropy().delta(Y, Z, softmax.forward(Z), softmax)
+    np.testing.assert_array_equal(delta, np.zeros_like(Z))

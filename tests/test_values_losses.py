@@ -206,3 +206,12 @@ def test_poisson_at_an_underflowed_output_is_infinite_without_numpy_warnings():
         assert Poisson().forward(np.ones((1, 1)), np.zeros((1, 1))) == np.inf
         grad = Poisson().backward(np.array([[1.0], [0.0]]), np.zeros((2, 1)))
     assert grad[0, 0] == -np.inf
+
+
+def test_weighing_keeps_the_dtype_of_the_costs():
+    from skbackprop._loss_base import _weigh
+
+    per_sample = np.ones((3, 2), np.float32)
+    weighed = _weigh(per_sample, np.array([1.0, 2.0, 1.0]))
+    assert weighed.dtype == np.float32
+    np.testing.assert_allclose(weighed, [[0.25, 0.25], [0.5, 0.5], [0.25, 0.25]])

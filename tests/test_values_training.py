@@ -512,3 +512,47 @@ def test_divergence_after_epoch_one_restores_that_epochs_weights_not_the_callers
     assert state.n_iter == 1
     assert np.isfinite(network.params).all() and np.abs(network.params).max() > 1e100
     np.testing.assert_array_equal(caller_copy, 0.0)
+
+
+def test_dropout_masks_are_drawn_in_the_network_dtype(monkeypatch):
+    import skbackprop._training as training
+
+    dtypes = []
+
+    def recording_draw_masks(*args, **kwargs):
+        masks = training_draw_masks(*args, **kwargs)
+        dtypes.extend(mask.dtype for mask in masks if mask is not None)
+        return masks
+
+    training_draw_masks = training.draw_masks
+    monkeypatch.setattr(training, "draw_masks", recording_draw_masks)
+    from skbackprop.activations import ReLU
+    from skbackprop.initializers import GlorotUniform
+
+    network = Network((2, 3, 1), [ReLU()], Identity(), dtype=np.float32)
+    network.initialize(GlorotUniform(), np.random.RandomState(0))
+    settings = TrainingSettings(
+        alpha=0.0,
+        batch_size=5,
+        max_iter=1,
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=10,
+        verbose=False,
+        early_stopping=False,
+        early_stopping_metric="score",
+        learning_rate_init=0.01,
+        dropout_rates=(0.0, 0.5),
+    )
+    schedule = Constant()
+    schedule.start(0.01)
+    optimizer = SGD(momentum=0.0)
+    optimizer.initialize(network.params)
+    loop = TrainingLoop(
+        network, SquaredError(), optimizer, schedule, settings, TrainingState(), _Tasks(network)
+    )
+    with pytest.warns(ConvergenceWarning):
+        loop.run_stochastic(
+            X.astype(np.float32), Y.astype(np.float32), None, None, np.random.RandomState(0), False
+        )
+    assert dtypes and set(dtypes) == {np.dtype(np.float32)}
