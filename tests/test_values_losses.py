@@ -220,7 +220,12 @@ def test_weighing_keeps_the_dtype_of_the_costs():
 @pytest.mark.parametrize("loss", [CrossEntropy(), BinaryCrossEntropy()])
 def test_cross_entropies_check_their_targets_are_probabilities(loss):
     loss.check_targets(np.array([[0.0, 1.0], [0.25, 0.75]]))
+    advice = (
+        "For real-valued targets use a regression loss: 'squared_error', "
+        "'absolute_error', 'huber' or 'poisson'."
+    )
     for bad in ([[0.0, 1.0], [-1e-9, 1.0]], [[0.0, 1.0 + 1e-9]], [[np.nan, 0.5]]):
-        with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        with pytest.raises(ValueError, match=r"must lie in \[0, 1\]") as error:
             loss.check_targets(np.array(bad))
+        assert str(error.value).endswith(advice)
     loss.check_targets(np.empty((0, 2)))  # nothing to check
