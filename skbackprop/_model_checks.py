@@ -300,10 +300,16 @@ def _check_classes(est, state, where, fail):
     y_type = getattr(binarizer, "y_type_", None)
     if y_type not in _TARGET_TYPES or not isinstance(vars(binarizer).get("sparse_input_"), bool):
         fail(f"{where}._label_binarizer", f"has the target type {y_type!r}.")
-    if y_type == "multilabel-indicator" or len(classes) > 2:
-        expected = len(classes)
-    else:
-        expected = 1  # binary: one output unit
+    # What LabelBinarizer records: "binary" for one or two classes (one output
+    # unit), "multiclass" for three or more; a 2-class "multiclass" would predict
+    # classes_[0] only.
+    if (y_type == "binary") != (len(classes) <= 2) and y_type != "multilabel-indicator":
+        fail(
+            f"{where}._label_binarizer",
+            f"has the target type {y_type!r} for {len(classes)} classes; LabelBinarizer "
+            "records 'binary' for one or two classes and 'multiclass' for more.",
+        )
+    expected = 1 if y_type == "binary" else len(classes)
     if state["n_outputs_"] != expected:
         fail(
             where,

@@ -198,6 +198,9 @@ INCONSISTENT = {
     "binarizer-target-type": set_value(
         lambda m: state(m)["_label_binarizer"]["state"], "y_type_", "continuous"
     ),
+    "binarizer-multiclass-on-three-as-binary": set_value(
+        lambda m: state(m)["_label_binarizer"]["state"], "y_type_", "binary"
+    ),
     "binarizer-pos-label": set_value(
         lambda m: state(m)["_label_binarizer"]["params"], "pos_label", 2
     ),
@@ -258,6 +261,7 @@ EXPECTED = {
     "binarizer-more-classes": "other classes than classes_",
     "binarizer-other-classes": "other classes than classes_",
     "binarizer-target-type": "target type 'continuous'",
+    "binarizer-multiclass-on-three-as-binary": "'binary' for 3 classes",
     "binarizer-pos-label": "pos_label=1",
     "classes-repeated": "a label twice",
     "class-counts-length": "one count per class",
@@ -321,10 +325,16 @@ def test_every_parameter_of_every_allowed_sklearn_class_has_an_allow_list_entry(
         (make_pipeline(MinMaxScaler((-1, 1)), RobustScaler(), tiny()), Y),
         (make_pipeline(StandardScaler(with_mean=False), MLPScratchRegressor(max_iter=2)), X[:, 0]),
         (tiny(), Y),
+        (tiny(), Y % 2),
+        (tiny(), np.zeros_like(Y)),
+        (tiny(), np.c_[Y % 2, Y // 2]),
         (make_pipeline(MinMaxScaler(), tiny()), None),
         (Pipeline([("skip", "passthrough"), ("scale", MaxAbsScaler()), ("mlp", tiny())]), Y),
     ],
-    ids=["minmax-robust", "regressor", "estimator", "unfitted", "passthrough"],
+    ids=[
+        *("minmax-robust", "regressor", "estimator", "binary", "one-class", "multilabel"),
+        *("unfitted", "passthrough"),
+    ],
 )
 def test_consistent_models_of_every_shape_round_trip(model, y, tmp_path):
     if y is not None:
@@ -335,3 +345,36 @@ def test_consistent_models_of_every_shape_round_trip(model, y, tmp_path):
     assert repr(loaded) == repr(model)
     if y is not None:
         np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def binarizer(model):
+    return state(model)["_label_binarizer"]["state"]
+
+
+# Files whose model is other than the 3-class pipeline: (model, y, change, message).
+OTHER_MODELS = {
+    "binary-as-multiclass": (
+        lambda: make_pipeline(StandardScaler(), tiny()),
+        Y % 2,
+        set_value(binarizer, "y_type_", "multiclass"),
+        "'multiclass' for 2 classes",
+    ),
+    "binary-as-multilabel": (
+        lambda: make_pipeline(StandardScaler(), tiny()),
+        Y % 2,
+        set_value(binarizer, "y_type_", "multilabel-indicator"),
+        "1 output units for 2 multilabel-indicator classes",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_MODELS))
+def test_inconsistent_file_of_another_model_is_refused_at_load(name, tmp_path):
+    make, y, change, message = OTHER_MODELS[name]
+    path = tmp_path / "model.skbp"
+    save(make().fit(X, y), path)
+    load(path)  # the untouched file loads
+    rewrite(path, change)
+    with nothing_runs(), pytest.raises(ModelFileError, match=message) as refused:
+        load(path)
+    assert str(path) in str(refused.value)
