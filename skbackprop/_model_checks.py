@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import LabelBinarizer, RobustScaler, StandardScaler
+from sklearn.preprocessing import LabelBinarizer, MaxAbsScaler, RobustScaler, StandardScaler
 
 from ._plain_data import SAFE_SKLEARN_CLASSES, skbackprop_estimators
 from ._rollback import CALLBACK_ATTRIBUTES
@@ -37,7 +37,13 @@ _SCALERS = tuple(
     cls for cls in SAFE_SKLEARN_CLASSES.values() if cls not in (Pipeline, LabelBinarizer)
 )
 # Scalers divide by scale_ (MinMaxScaler multiplies): zero would give inf.
-_DIVIDING = (StandardScaler, RobustScaler)
+_DIVIDING = (StandardScaler, RobustScaler, MaxAbsScaler)
+# Fitted arrays that scikit-learn leaves None when a flag is off, and that flag:
+# transform uses the array exactly when the flag is on.
+_USED_WHEN = {
+    StandardScaler: {"mean_": "with_mean", "var_": "with_std", "scale_": "with_std"},
+    RobustScaler: {"center_": "with_centering", "scale_": "with_scaling"},
+}
 _TARGET_TYPES = ("binary", "multiclass", "multilabel-indicator")
 # Parameters whose value may be a string ("auto", "balanced", "loss"...): the plugins'
 # names are checked against the registry, the others by check_parameters.
@@ -170,7 +176,10 @@ def _check_scaler(scaler, where, fail):
             if not (np.ndim(value) in (0, 1) and np.asarray(value).dtype.kind in "iuf"):
                 fail(f"{where}.{name}", "must be a number of samples.")
             continue
-        if value is None and type(scaler) in _DIVIDING:
+        flag = _USED_WHEN.get(type(scaler), {}).get(name)
+        if value is None and flag is not None:
+            if getattr(scaler, flag):
+                fail(f"{where}.{name}", f"is None, yet {flag}=True: transform would use it.")
             continue  # with_mean=False, with_centering=False, ...
         _check_float_array(value, (n_features,), f"{where}.{name}", fail)
         if name == "scale_" and type(scaler) in _DIVIDING and not value.all():

@@ -324,6 +324,13 @@ def test_every_parameter_of_every_allowed_sklearn_class_has_an_allow_list_entry(
     [
         (make_pipeline(MinMaxScaler((-1, 1)), RobustScaler(), tiny()), Y),
         (make_pipeline(StandardScaler(with_mean=False), MLPScratchRegressor(max_iter=2)), X[:, 0]),
+        (make_pipeline(StandardScaler(with_mean=False, with_std=False), tiny()), Y),
+        (
+            make_pipeline(
+                RobustScaler(with_centering=False), RobustScaler(with_scaling=False), tiny()
+            ),
+            Y,
+        ),
         (tiny(), Y),
         (tiny(), Y % 2),
         (tiny(), np.zeros_like(Y)),
@@ -332,7 +339,16 @@ def test_every_parameter_of_every_allowed_sklearn_class_has_an_allow_list_entry(
         (Pipeline([("skip", "passthrough"), ("scale", MaxAbsScaler()), ("mlp", tiny())]), Y),
     ],
     ids=[
-        *("minmax-robust", "regressor", "estimator", "binary", "one-class", "multilabel"),
+        *(
+            "minmax-robust",
+            "regressor",
+            "standard-off",
+            "robust-off",
+            "estimator",
+            "binary",
+            "one-class",
+            "multilabel",
+        ),
         *("unfitted", "passthrough"),
     ],
 )
@@ -365,6 +381,31 @@ OTHER_MODELS = {
         set_value(binarizer, "y_type_", "multilabel-indicator"),
         "1 output units for 2 multilabel-indicator classes",
     ),
+    "maxabs-scale-zero": (
+        lambda: make_pipeline(MaxAbsScaler(), tiny()),
+        Y,
+        set_array(lambda m: scaler(m)["state"], "scale_", np.zeros_like),
+        "zeros, which the scaler would divide by",
+    ),
+    "maxabs-scale-none": (
+        lambda: make_pipeline(MaxAbsScaler(), tiny()),
+        Y,
+        set_value(lambda m: scaler(m)["state"], "scale_", None),
+        "scale_ must be a float32 or float64 array",
+    ),
+    **{
+        f"{cls.__name__}-{name}-none": (
+            lambda cls=cls: make_pipeline(cls(), tiny()),
+            Y,
+            set_value(lambda m, name=name: scaler(m)["state"], name, None),
+            f"{name} is None, yet {flag}=True",
+        )
+        for cls, attributes in [
+            (StandardScaler, {"mean_": "with_mean", "var_": "with_std", "scale_": "with_std"}),
+            (RobustScaler, {"center_": "with_centering", "scale_": "with_scaling"}),
+        ]
+        for name, flag in attributes.items()
+    },
 }
 
 
