@@ -20,6 +20,7 @@ from ._plain_data import SAFE_SKLEARN_CLASSES, skbackprop_estimators
 from ._rollback import CALLBACK_ATTRIBUTES
 from ._safe_params import (
     PLUGIN_PARAMETERS,
+    check_output_config,
     check_plain,
     check_plugin,
     check_plugin_parameter,
@@ -207,6 +208,7 @@ def _check_estimator(est, where, fail):
         hidden = check_hidden_layer_sizes(est.hidden_layer_sizes)
     except (TypeError, ValueError) as exc:
         fail(where, f"has an invalid parameter: {exc}")
+    check_output_config(est, where, fail)
     skipped = CALLBACK_ATTRIBUTES.union(parameters)  # run-time objects, never saved
     state = {k: v for k, v in vars(est).items() if k not in skipped}
     if "network_" not in state:

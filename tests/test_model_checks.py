@@ -146,6 +146,15 @@ INCONSISTENT = {
         "_sklearn_output_config",
         {"type": "dict", "items": {"transform": "os.system"}},
     ),
+    **{
+        f"{part}-output-{container}": set_value(
+            lambda m, part=part: (scaler if part == "scaler" else estimator)(m)["state"],
+            "_sklearn_output_config",
+            {"type": "dict", "items": {"transform": container}},
+        )
+        for part in ("scaler", "estimator")
+        for container in ("pandas", "polars")
+    },
     "scaler-n-features": set_value(lambda m: scaler(m)["state"], "n_features_in_", 5),
     "scaler-mean-length": set_array(lambda m: scaler(m)["state"], "mean_", lambda a: a[:-1]),
     "scaler-scale-zero": set_array(lambda m: scaler(m)["state"], "scale_", np.zeros_like),
@@ -235,6 +244,11 @@ EXPECTED = {
     "scaler-unknown-parameter": "with_mean must be True or False",
     "scaler-unknown-attribute": "cache_dir_ is not a parameter or fitted attribute",
     "scaler-output-config": "_sklearn_output_config",
+    **{
+        f"{part}-output-{container}": "_sklearn_output_config must be absent"
+        for part in ("scaler", "estimator")
+        for container in ("pandas", "polars")
+    },
     "scaler-n-features": r"shape \(4,\), expected \(5,\)",
     "scaler-mean-length": r"mean_ has the shape",
     "scaler-scale-zero": "zeros",
@@ -300,11 +314,15 @@ def test_a_caching_pipeline_is_refused_at_save_naming_memory(memory, tmp_path):
         (lambda m: setattr(m, "random_state", "/etc/passwd"), r"random_state"),
         (lambda m: setattr(m[0], "copy", "/tmp/file"), r"steps\[0\]\[1\]\.copy"),
         (lambda m: setattr(m[0], "cache_", "/tmp"), r"cache_"),
+        (lambda m: m.set_output(transform="pandas"), r"set_output\(transform='default'\)"),
         (lambda m: setattr(m[-1], "n_features_in_", 7), r"layer sizes"),
         (lambda m: m.steps.pop(0) and setattr(m[0], "alpha", float("nan")), r"alpha"),
         (lambda m: setattr(m, "steps", [m.steps[0]]), r"skbackprop estimator"),
     ],
-    ids=["random-state-path", "scaler-param", "scaler-attribute", "n-features", "nan", "no-est"],
+    ids=[
+        *("random-state-path", "scaler-param", "scaler-attribute", "pandas-output"),
+        *("n-features", "nan", "no-est"),
+    ],
 )
 def test_the_same_mistakes_in_memory_are_refused_at_save(change, message, pipeline, tmp_path):
     model = clone(pipeline).fit(X, Y)
@@ -333,6 +351,7 @@ def test_every_parameter_of_every_allowed_sklearn_class_has_an_allow_list_entry(
         ),
         (tiny(), Y),
         (tiny(), Y % 2),
+        (make_pipeline(StandardScaler(), tiny()).set_output(transform="default"), Y),
         (tiny(), np.zeros_like(Y)),
         (tiny(), np.c_[Y % 2, Y // 2]),
         (make_pipeline(MinMaxScaler(), tiny()), None),
@@ -346,6 +365,7 @@ def test_every_parameter_of_every_allowed_sklearn_class_has_an_allow_list_entry(
             "robust-off",
             "estimator",
             "binary",
+            "default-output",
             "one-class",
             "multilabel",
         ),
