@@ -220,6 +220,12 @@ class Decoder:
         attributes = {}
         self._check_keys(encoded, where)
         for key, value in encoded.items():
+            if key in CALLBACK_ATTRIBUTES:  # save never writes them
+                refuse(
+                    self.path,
+                    f"{where} sets {key!r}: callbacks are run-time objects, which model files "
+                    "do not hold. Attach them with set_callbacks after loading.",
+                )
             if not key.isidentifier() or key.startswith("__") or hasattr(cls, key):
                 refuse(
                     self.path,

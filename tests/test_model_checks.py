@@ -20,6 +20,7 @@ from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, Stan
 
 from skbackprop import MLPScratchClassifier, MLPScratchRegressor, load, save
 from skbackprop._plain_data import SAFE_SKLEARN_CLASSES
+from skbackprop._rollback import CALLBACK_ATTRIBUTES
 from skbackprop._safe_archive import array_references
 from skbackprop._safe_params import SKLEARN_PARAMETERS
 from skbackprop.exceptions import ModelFileError
@@ -128,6 +129,11 @@ INCONSISTENT = {
     "top-is-a-string": lambda model, arrays: "a string",
     "top-is-none": lambda model, arrays: {"type": "tuple", "items": []},
     "top-is-a-bare-scaler": lambda model, arrays: {**scaler(model), "index": 0},
+    **{
+        f"callback{name}-{kind}": set_value(state, name, value)
+        for name in sorted(CALLBACK_ATTRIBUTES)
+        for kind, value in {"string": "abc", "none": None, "list": []}.items()
+    },
     # the pipeline
     "pipeline-memory-path": set_value(lambda m: m["params"], "memory", "/tmp/shared-cache"),
     "pipeline-memory-dict": set_value(
@@ -234,6 +240,11 @@ EXPECTED = {
     "top-is-a-string": "must be a skbackprop estimator or a Pipeline",
     "top-is-none": "must be a skbackprop estimator or a Pipeline",
     "top-is-a-bare-scaler": "must be a skbackprop estimator or a Pipeline",
+    **{
+        f"callback{name}-{kind}": f"sets '{name}': callbacks are run-time objects"
+        for name in CALLBACK_ATTRIBUTES
+        for kind in ("string", "none", "list")
+    },
     "pipeline-memory-path": "memory must be None",
     "pipeline-memory-dict": "memory must be None",
     "pipeline-transform-input": "transform_input",
