@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer, MaxAbsScaler, RobustScaler, StandardScaler
 
+from ._fitted_state import check_fitted_state
 from ._plain_data import SAFE_SKLEARN_CLASSES, skbackprop_estimators
 from ._rollback import CALLBACK_ATTRIBUTES
 from ._safe_params import (
@@ -246,6 +247,7 @@ def _check_estimator(est, where, fail):
             _check_float_array(
                 value, params.shape, f"{where}.optimizer_.{name}", fail, params.dtype
             )
+    check_fitted_state(est, state, where, fail)
     if state.get("_best_params") is not None:
         _check_float_array(state["_best_params"], params.shape, f"{where}._best_params", fail)
     for name, value in state.items():

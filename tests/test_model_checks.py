@@ -134,6 +134,27 @@ INCONSISTENT = {
         for name in sorted(CALLBACK_ATTRIBUTES)
         for kind, value in {"string": "abc", "none": None, "list": []}.items()
     },
+    # fitted state that a warm fit or partial_fit resumes from
+    "loss-curve-string": set_value(state, "loss_curve_", "abc"),
+    "loss-curve-of-strings": set_value(state, "loss_curve_", ["a"]),
+    "n-iter-string": set_value(state, "n_iter_", "3"),
+    "t-negative": set_value(state, "t_", -1),
+    "best-loss-nan": set_value(state, "best_loss_", NAN),
+    "adam-t-string": set_value(lambda m: state(m)["optimizer_"]["state"], "t_", "x"),
+    "adam-moment-string": set_value(
+        lambda m: state(m)["optimizer_"]["state"], "first_moment_", "x"
+    ),
+    "schedule-rate-negative": set_value(
+        lambda m: state(m)["learning_rate_schedule_"]["state"], "learning_rate_", -1e300
+    ),
+    "schedule-rate-infinite": set_value(
+        lambda m: state(m)["learning_rate_schedule_"]["state"],
+        "learning_rate_init_",
+        {"type": "float", "value": "inf"},
+    ),
+    "transform-layer-out-of-range": set_value(
+        lambda m: estimator(m)["params"], "transform_layer", 5
+    ),
     # the pipeline
     "pipeline-memory-path": set_value(lambda m: m["params"], "memory", "/tmp/shared-cache"),
     "pipeline-memory-dict": set_value(
@@ -245,6 +266,16 @@ EXPECTED = {
         for name in CALLBACK_ATTRIBUTES
         for kind in ("string", "none", "list")
     },
+    "loss-curve-string": "loss_curve_ must be None or a list of numbers",
+    "loss-curve-of-strings": "loss_curve_ must be None or a list of numbers",
+    "n-iter-string": "n_iter_ must be a count",
+    "t-negative": r"\.t_ must be a count",
+    "best-loss-nan": "best_loss_ must be None or a number",
+    "adam-t-string": "optimizer_.t_ must be a step count",
+    "adam-moment-string": "first_moment_ must be an array",
+    "schedule-rate-negative": "learning_rate_ must be a finite learning rate",
+    "schedule-rate-infinite": "learning_rate_init_ must be a finite learning rate",
+    "transform-layer-out-of-range": "transform_layer=5 does not name",
     "pipeline-memory-path": "memory must be None",
     "pipeline-memory-dict": "memory must be None",
     "pipeline-transform-input": "transform_input",
@@ -411,6 +442,12 @@ OTHER_MODELS = {
         Y % 2,
         set_value(binarizer, "y_type_", "multilabel-indicator"),
         "1 output units for 2 multilabel-indicator classes",
+    ),
+    "sgd-velocity-string": (
+        lambda: tiny(solver="sgd"),
+        Y,
+        set_value(lambda m: m["state"]["optimizer_"]["state"], "velocity_", "x"),
+        "velocity_ must be an array",
     ),
     "maxabs-scale-zero": (
         lambda: make_pipeline(MaxAbsScaler(), tiny()),
