@@ -175,7 +175,13 @@ def _check_scaler(scaler, where, fail):
             fail(where, f"is fitted but lacks {name}.")
         value = state[name]
         if name == "n_samples_seen_":
-            if not (np.ndim(value) in (0, 1) and np.asarray(value).dtype.kind in "iuf"):
+            count = np.asarray(value)
+            if not (
+                count.ndim in (0, 1)
+                and count.dtype.kind in "iuf"
+                and np.isfinite(count).all()
+                and (count >= 0).all()
+            ):
                 fail(f"{where}.{name}", "must be a number of samples.")
             continue
         flag = _USED_WHEN.get(type(scaler), {}).get(name)
@@ -331,6 +337,10 @@ def _check_classes(est, state, where, fail):
         )
     counts = state.get("_class_counts")
     if counts is not None and not (
-        isinstance(counts, np.ndarray) and counts.shape == classes.shape
+        isinstance(counts, np.ndarray)
+        and counts.shape == classes.shape
+        and counts.dtype.kind in "iuf"
+        and np.isfinite(counts).all()
+        and (counts >= 0).all()
     ):
         fail(f"{where}._class_counts", "must hold one count per class.")

@@ -250,6 +250,8 @@ INCONSISTENT = {
         and None
     ),
     "class-counts-length": set_array(state, "_class_counts", lambda a: a[:-1]),
+    "class-counts-strings": set_array(state, "_class_counts", lambda a: a.astype(str)),
+    "scaler-samples-nan": set_value(lambda m: scaler(m)["state"], "n_samples_seen_", NAN),
     "unfitted-with-attributes": lambda model, arrays: estimator(model).update(
         state={"n_features_in_": 4}
     ),
@@ -321,6 +323,8 @@ EXPECTED = {
     "binarizer-pos-label": "pos_label=1",
     "classes-repeated": "a label twice",
     "class-counts-length": "one count per class",
+    "class-counts-strings": "one count per class",
+    "scaler-samples-nan": "n_samples_seen_ must be a number of samples",
     "unfitted-with-attributes": "is not fitted, yet holds",
 }
 
