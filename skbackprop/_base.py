@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 from . import registry
 from ._callbacks import EpochTasks
 from ._finite_outputs import check_trained_network
-from ._hidden_features import HiddenFeaturesMixin
+from ._hidden_features import HiddenFeaturesMixin, check_transform_layer
 from ._holdout import ValidationSet, hold_out
 from ._per_layer import resolve_activation, resolve_dropout_rates
 from ._rollback import unchanged_on_error
@@ -177,6 +177,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
         dropout_rates = resolve_dropout_rates(
             self.dropout, len(hidden_layer_sizes), self.input_dropout
         )
+        check_transform_layer(self.transform_layer, len(hidden_layer_sizes))
         if any(dropout_rates) and not self.optimizer_.stochastic:
             raise ValueError(
                 f"dropout needs a stochastic solver: solver={self.solver!r} minimises one "
@@ -356,6 +357,12 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, HiddenFeaturesMixin, BaseEs
             return X, y, Y, sample_weight, validation
         if not split:
             return X, y, Y, sample_weight, None
+        if self.validation_fraction == 0:
+            raise ValueError(
+                "early_stopping=True holds out validation_fraction of the training data, "
+                "and validation_fraction=0 holds out nothing: give a fraction in (0, 1), or "
+                "pass a validation set with fit(X, y, X_val=..., y_val=...)."
+            )
         return hold_out(
             X,
             y,

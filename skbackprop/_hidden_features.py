@@ -14,7 +14,29 @@ import numbers
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["HiddenFeaturesMixin"]
+__all__ = ["HiddenFeaturesMixin", "check_transform_layer"]
+
+
+def check_transform_layer(layer, n_hidden):
+    """Check ``transform_layer`` against ``n_hidden`` hidden layers (at ``fit`` and ``transform``).
+
+    A network without hidden layers fits with any int: only ``transform`` needs one.
+
+    Returns
+    -------
+    layer : int
+    """
+    if not isinstance(layer, numbers.Integral) or isinstance(layer, bool):
+        raise TypeError(
+            "transform_layer must be the index of a hidden layer (an int, -1 for the "
+            f"last); got {layer!r}."
+        )
+    if n_hidden and not -n_hidden <= layer < n_hidden:
+        raise ValueError(
+            f"transform_layer={layer} does not name one of the {n_hidden} hidden layers; "
+            f"use 0 to {n_hidden - 1}, or -1 for the last."
+        )
+    return int(layer)
 
 
 class HiddenFeaturesMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
@@ -27,24 +49,13 @@ class HiddenFeaturesMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     def _transform_layer_index(self):
         """The hidden layer ``transform_layer`` names, as an index from 0."""
         n_hidden = len(self.network_.layer_sizes) - 2
-        layer = self.transform_layer
-        if not isinstance(layer, numbers.Integral) or isinstance(layer, bool):
-            raise TypeError(
-                "transform_layer must be the index of a hidden layer (an int, -1 for the "
-                f"last); got {layer!r}."
-            )
         if n_hidden == 0:
             raise ValueError(
                 "transform returns the activations of a hidden layer, but this network has "
                 "none (hidden_layer_sizes=()). Give it hidden layers, or use predict_proba "
                 "or predict."
             )
-        if not -n_hidden <= layer < n_hidden:
-            raise ValueError(
-                f"transform_layer={layer} does not name one of the {n_hidden} hidden layers; "
-                f"use 0 to {n_hidden - 1}, or -1 for the last."
-            )
-        return layer % n_hidden
+        return check_transform_layer(self.transform_layer, n_hidden) % n_hidden
 
     @property
     def _n_features_out(self):

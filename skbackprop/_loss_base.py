@@ -99,6 +99,10 @@ class Loss(Plugin):
     #: tags tell scikit-learn's estimator checks to draw positive targets.
     non_negative_targets = False
 
+    #: Whether the targets are probabilities, in [0, 1] (the cross-entropies):
+    #: :meth:`check_targets` then refuses others, e.g. a regressor's real values.
+    probability_targets = False
+
     def forward(self, Y, A, sample_weight=None):
         """Mean loss over the samples.
 
@@ -206,6 +210,14 @@ class Loss(Plugin):
             raise ValueError(
                 f"loss={self.name!r} needs non-negative targets y (counts or rates); the "
                 f"smallest is {Y.min()!r}. Use loss='squared_error' for targets of any sign."
+            )
+        if self.probability_targets and Y.size and not (Y.min() >= 0 and Y.max() <= 1):
+            raise ValueError(
+                f"loss={self.name!r} compares probabilities: its targets must lie in [0, 1] "
+                f"(classes, or probabilities); they range from {float(Y.min()):g} to "
+                f"{float(Y.max()):g}. "
+                "For real-valued targets use a regression loss: 'squared_error', "
+                "'absolute_error', 'huber' or 'poisson'."
             )
 
     def gradient_scale(self, n_outputs):

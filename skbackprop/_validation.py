@@ -108,12 +108,13 @@ def check_parameters(est):
     check_scalar(est.max_iter, "max_iter", integral, min_val=1)
     check_finite_real(est.tol, "tol", min_val=0)
     check_finite_real(est.momentum, "momentum", min_val=0, max_val=1)
+    # [0, 1) as in scikit-learn; 0 only fails where a share must be held out.
     check_finite_real(
         est.validation_fraction,
         "validation_fraction",
         min_val=0,
         max_val=1,
-        include_boundaries="neither",
+        include_boundaries="left",
     )
     check_finite_real(est.beta_1, "beta_1", min_val=0, max_val=1, include_boundaries="left")
     check_finite_real(est.beta_2, "beta_2", min_val=0, max_val=1, include_boundaries="left")

@@ -52,6 +52,7 @@ class CrossEntropy(Loss):
     """
 
     name = "cross_entropy"
+    probability_targets = True
     canonical_activation = Softmax
 
     def for_target(self, target_type):
@@ -88,6 +89,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     name = "binary_cross_entropy"
+    probability_targets = True
     canonical_activation = Sigmoid
 
     def forward(self, Y, A, sample_weight=None):

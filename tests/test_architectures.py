@@ -198,7 +198,13 @@ def test_hidden_features_feed_the_next_pipeline_step():
     ],
 )
 def test_transform_of_a_layer_that_is_not_there_is_refused(params, error, message):
-    model = small(MLPScratchClassifier, **params).fit(X_CLF, Y_CLF)
+    if "transform_layer" in params:
+        # Refused at fit, and at transform when set after fitting.
+        with pytest.raises(error, match=message):
+            small(MLPScratchClassifier, **params).fit(X_CLF, Y_CLF)
+        model = small(MLPScratchClassifier).fit(X_CLF, Y_CLF).set_params(**params)
+    else:
+        model = small(MLPScratchClassifier, **params).fit(X_CLF, Y_CLF)
     with pytest.raises(error, match=message):
         model.transform(X_CLF)
 

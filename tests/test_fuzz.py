@@ -229,7 +229,7 @@ INVALID_PARAMETERS = {
     "learning_rate_init": [0.0, -1.0, "fast"],
     "tol": [-1.0, "x"],
     "momentum": [-0.1, 1.5],
-    "validation_fraction": [0.0, 1.0, 2.0, -0.5],
+    "validation_fraction": [1.0, 2.0, -0.5],
     "beta_1": [1.0, -0.1],
     "beta_2": [1.0, 2.0],
     "epsilon": [0.0, -1e-8],

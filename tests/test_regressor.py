@@ -278,3 +278,20 @@ def test_make_regression_with_many_targets_fits():
     model = MLPScratchRegressor(solver="lbfgs", max_iter=200, random_state=0)
     model.fit(StandardScaler().fit_transform(X), Y / Y.std())
     assert model.predict(X).shape == Y.shape
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "binary_cross_entropy"])
+def test_cross_entropies_refuse_targets_outside_zero_one_naming_the_loss(diabetes, loss):
+    X, y = diabetes
+    names = r"loss='(log_loss|binary_cross_entropy)'"  # log_loss resolves to the binary one
+    with pytest.raises(ValueError, match=names + r".*\[0, 1\].*'squared_error'"):
+        MLPScratchRegressor(loss=loss, max_iter=2).fit(X, y)
+    for outside in (np.full(len(y), 1.5), np.full(len(y), -0.5)):
+        with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+            MLPScratchRegressor(loss=loss, max_iter=2).fit(X, outside)
+    # Probabilities are what these losses fit: 0 and 1 included.
+    probabilities = np.linspace(0, 1, len(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPScratchRegressor(loss=loss, max_iter=2, random_state=0).fit(X, probabilities)
+    assert ((model.predict(X) >= 0) & (model.predict(X) <= 1)).all()

@@ -2,10 +2,12 @@
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 
 from skbackprop import MLPScratchClassifier, MLPScratchRegressor, registry
 
@@ -149,3 +151,29 @@ def test_builtin_plugin_bounds_are_checked_at_fit(plugin_spec, pattern):
     X, y = _data()
     with pytest.raises(ValueError, match=re.escape(pattern).replace(r"\ ", " ")):
         MLPScratchClassifier(**{plugin_spec: plugin}, max_iter=3).fit(X, y)
+
+
+@pytest.mark.parametrize("estimator_class", ESTIMATORS)
+def test_validation_fraction_zero_is_refused_only_where_a_share_is_held_out(estimator_class):
+    # scikit-learn accepts any validation_fraction in [0, 1); 0 fails only with early stopping.
+    X, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator_class(validation_fraction=0.0, max_iter=3).fit(X, y)
+        estimator_class(validation_fraction=0.0, early_stopping=True, max_iter=3).fit(
+            X, y, X_val=X, y_val=y
+        )
+        with pytest.raises(ValueError, match="validation_fraction=0 holds out nothing"):
+            estimator_class(validation_fraction=0.0, early_stopping=True, max_iter=3).fit(X, y)
+
+
+@pytest.mark.parametrize("estimator_class", ESTIMATORS)
+@pytest.mark.parametrize("layer, error", [(2, ValueError), (-3, ValueError), ("last", TypeError)])
+def test_transform_layer_is_checked_at_fit(estimator_class, layer, error):
+    X, y = _data()
+    with pytest.raises(error, match="transform_layer"):
+        estimator_class(hidden_layer_sizes=(4, 3), transform_layer=layer, max_iter=3).fit(X, y)
+    # Without hidden layers any int fits (only transform needs a hidden layer).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator_class(hidden_layer_sizes=(), transform_layer=5, max_iter=3).fit(X, y)

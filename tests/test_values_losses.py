@@ -215,3 +215,12 @@ def test_weighing_keeps_the_dtype_of_the_costs():
     weighed = _weigh(per_sample, np.array([1.0, 2.0, 1.0]))
     assert weighed.dtype == np.float32
     np.testing.assert_allclose(weighed, [[0.25, 0.25], [0.5, 0.5], [0.25, 0.25]])
+
+
+@pytest.mark.parametrize("loss", [CrossEntropy(), BinaryCrossEntropy()])
+def test_cross_entropies_check_their_targets_are_probabilities(loss):
+    loss.check_targets(np.array([[0.0, 1.0], [0.25, 0.75]]))
+    for bad in ([[0.0, 1.0], [-1e-9, 1.0]], [[0.0, 1.0 + 1e-9]], [[np.nan, 0.5]]):
+        with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+            loss.check_targets(np.array(bad))
+    loss.check_targets(np.empty((0, 2)))  # nothing to check
