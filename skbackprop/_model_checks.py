@@ -14,12 +14,14 @@ import math
 
 import numpy as np
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import LabelBinarizer, RobustScaler, StandardScaler
+from sklearn.preprocessing import LabelBinarizer, MaxAbsScaler, RobustScaler, StandardScaler
 
+from ._fitted_state import check_fitted_state
 from ._plain_data import SAFE_SKLEARN_CLASSES, skbackprop_estimators
 from ._rollback import CALLBACK_ATTRIBUTES
 from ._safe_params import (
     PLUGIN_PARAMETERS,
+    check_output_config,
     check_plain,
     check_plugin,
     check_plugin_parameter,
@@ -37,7 +39,13 @@ _SCALERS = tuple(
     cls for cls in SAFE_SKLEARN_CLASSES.values() if cls not in (Pipeline, LabelBinarizer)
 )
 # Scalers divide by scale_ (MinMaxScaler multiplies): zero would give inf.
-_DIVIDING = (StandardScaler, RobustScaler)
+_DIVIDING = (StandardScaler, RobustScaler, MaxAbsScaler)
+# Fitted arrays that scikit-learn leaves None when a flag is off, and that flag:
+# transform uses the array exactly when the flag is on.
+_USED_WHEN = {
+    StandardScaler: {"mean_": "with_mean", "var_": "with_std", "scale_": "with_std"},
+    RobustScaler: {"center_": "with_centering", "scale_": "with_scaling"},
+}
 _TARGET_TYPES = ("binary", "multiclass", "multilabel-indicator")
 # Parameters whose value may be a string ("auto", "balanced", "loss"...): the plugins'
 # names are checked against the registry, the others by check_parameters.
@@ -167,10 +175,19 @@ def _check_scaler(scaler, where, fail):
             fail(where, f"is fitted but lacks {name}.")
         value = state[name]
         if name == "n_samples_seen_":
-            if not (np.ndim(value) in (0, 1) and np.asarray(value).dtype.kind in "iuf"):
+            count = np.asarray(value)
+            if not (
+                count.ndim in (0, 1)
+                and count.dtype.kind in "iuf"
+                and np.isfinite(count).all()
+                and (count >= 0).all()
+            ):
                 fail(f"{where}.{name}", "must be a number of samples.")
             continue
-        if value is None and type(scaler) in _DIVIDING:
+        flag = _USED_WHEN.get(type(scaler), {}).get(name)
+        if value is None and flag is not None:
+            if getattr(scaler, flag):
+                fail(f"{where}.{name}", f"is None, yet {flag}=True: transform would use it.")
             continue  # with_mean=False, with_centering=False, ...
         _check_float_array(value, (n_features,), f"{where}.{name}", fail)
         if name == "scale_" and type(scaler) in _DIVIDING and not value.all():
@@ -198,6 +215,7 @@ def _check_estimator(est, where, fail):
         hidden = check_hidden_layer_sizes(est.hidden_layer_sizes)
     except (TypeError, ValueError) as exc:
         fail(where, f"has an invalid parameter: {exc}")
+    check_output_config(est, where, fail)
     skipped = CALLBACK_ATTRIBUTES.union(parameters)  # run-time objects, never saved
     state = {k: v for k, v in vars(est).items() if k not in skipped}
     if "network_" not in state:
@@ -235,6 +253,7 @@ def _check_estimator(est, where, fail):
             _check_float_array(
                 value, params.shape, f"{where}.optimizer_.{name}", fail, params.dtype
             )
+    check_fitted_state(est, state, where, fail)
     if state.get("_best_params") is not None:
         _check_float_array(state["_best_params"], params.shape, f"{where}._best_params", fail)
     for name, value in state.items():
@@ -300,10 +319,16 @@ def _check_classes(est, state, where, fail):
     y_type = getattr(binarizer, "y_type_", None)
     if y_type not in _TARGET_TYPES or not isinstance(vars(binarizer).get("sparse_input_"), bool):
         fail(f"{where}._label_binarizer", f"has the target type {y_type!r}.")
-    if y_type == "multilabel-indicator" or len(classes) > 2:
-        expected = len(classes)
-    else:
-        expected = 1  # binary: one output unit
+    # What LabelBinarizer records: "binary" for one or two classes (one output
+    # unit), "multiclass" for three or more; a 2-class "multiclass" would predict
+    # classes_[0] only.
+    if (y_type == "binary") != (len(classes) <= 2) and y_type != "multilabel-indicator":
+        fail(
+            f"{where}._label_binarizer",
+            f"has the target type {y_type!r} for {len(classes)} classes; LabelBinarizer "
+            "records 'binary' for one or two classes and 'multiclass' for more.",
+        )
+    expected = 1 if y_type == "binary" else len(classes)
     if state["n_outputs_"] != expected:
         fail(
             where,
@@ -312,6 +337,10 @@ def _check_classes(est, state, where, fail):
         )
     counts = state.get("_class_counts")
     if counts is not None and not (
-        isinstance(counts, np.ndarray) and counts.shape == classes.shape
+        isinstance(counts, np.ndarray)
+        and counts.shape == classes.shape
+        and counts.dtype.kind in "iuf"
+        and np.isfinite(counts).all()
+        and (counts >= 0).all()
     ):
         fail(f"{where}._class_counts", "must hold one count per class.")

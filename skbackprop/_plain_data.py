@@ -43,6 +43,13 @@ SAFE_SKLEARN_CLASSES = {
 #: Types of the JSON values that decode to themselves.
 JSON_SCALARS = {str, int, float, bool, type(None)}
 
+#: Deepest nesting of JSON values :class:`Decoder` follows: a model nests a few
+#: levels (pipeline, step, estimator, plugin, random state); a deeper file is refused
+#: before the names of its parts (``where``), which grow with depth, are built.
+MAX_DEPTH = 32
+#: Longest key of a dict or attribute name a model file may hold.
+MAX_KEY_LENGTH = 256
+
 #: Array dtype kinds a model file may hold: bool, signed and unsigned int, float,
 #: complex, unicode and byte strings.
 PLAIN_DTYPE_KINDS = "biufcUS"
@@ -200,6 +207,7 @@ class Decoder:
         self.arrays = arrays
         self.path = path
         self.shared = []
+        self._depth = 0
 
     def _ref(self, ref, where):
         if not isinstance(ref, str) or ref not in self.arrays:
@@ -210,7 +218,14 @@ class Decoder:
         if not isinstance(encoded, dict):
             refuse(self.path, f"{where} must be a JSON object of attributes.")
         attributes = {}
+        self._check_keys(encoded, where)
         for key, value in encoded.items():
+            if key in CALLBACK_ATTRIBUTES:  # save never writes them
+                refuse(
+                    self.path,
+                    f"{where} sets {key!r}: callbacks are run-time objects, which model files "
+                    "do not hold. Attach them with set_callbacks after loading.",
+                )
             if not key.isidentifier() or key.startswith("__") or hasattr(cls, key):
                 refuse(
                     self.path,
@@ -297,8 +312,31 @@ class Decoder:
         vars(network).update(state)
         return network
 
+    def _check_keys(self, mapping, where):
+        """Refuse long keys before they are copied into the names of nested values."""
+        for key in mapping:
+            if len(key) > MAX_KEY_LENGTH:
+                refuse(
+                    self.path,
+                    f"{where} has a key of {len(key)} characters; keys of model files "
+                    f"have at most {MAX_KEY_LENGTH}.",
+                )
+
     def decode(self, value, where):
         """Python object for the JSON-able ``value``."""
+        if self._depth >= MAX_DEPTH:
+            refuse(
+                self.path,
+                f"{where[:200]}... nests values more than {MAX_DEPTH} levels deep; "
+                "model files need only a few.",
+            )
+        self._depth += 1
+        try:
+            return self._decode(value, where)
+        finally:
+            self._depth -= 1
+
+    def _decode(self, value, where):
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
         if isinstance(value, list):
@@ -338,6 +376,7 @@ class Decoder:
         if kind == "tuple":
             return tuple(self.decode(value.get("items", []), where))
         if kind == "dict" and isinstance(value.get("items"), dict):
+            self._check_keys(value["items"], where)
             return {k: self.decode(v, f"{where}[{k!r}]") for k, v in value["items"].items()}
         if kind == "random_state":
             random_state = np.random.RandomState()

@@ -29,6 +29,7 @@ from . import registry
 
 __all__ = [
     "PLUGIN_PARAMETERS",
+    "check_output_config",
     "check_plain",
     "check_plugin",
     "check_sklearn_object",
@@ -114,7 +115,6 @@ SKLEARN_ATTRIBUTES = {
     MaxAbsScaler: {"n_features_in_", "n_samples_seen_", "max_abs_", "scale_"},
     RobustScaler: {"n_features_in_", "center_", "scale_"},
 }
-_OUTPUT_CONFIGS = ("default", "pandas", "polars")
 
 #: skbackprop estimator parameters that may name a plugin, and the plugin's kind.
 PLUGIN_PARAMETERS = {
@@ -127,10 +127,24 @@ PLUGIN_PARAMETERS = {
 }
 
 
-def _output_config(value):
-    return isinstance(value, dict) and all(
-        isinstance(k, str) and isinstance(v, str) and v in _OUTPUT_CONFIGS for k, v in value.items()
-    )
+def check_output_config(obj, where, fail):
+    """Refuse a ``set_output`` container other than numpy's.
+
+    scikit-learn imports pandas or polars at ``transform`` for the others: a file
+    would choose what is imported when the model is used.
+    """
+    config = vars(obj).get("_sklearn_output_config")
+    if config is not None and not (
+        isinstance(config, dict)
+        and all(isinstance(v, str) and v == "default" for v in config.values())
+        and set(config) <= {"transform"}
+    ):
+        fail(
+            f"{where}._sklearn_output_config",
+            "must be absent or {'transform': 'default'}: a model file does not record "
+            "pandas or polars output. Call model.set_output(transform='default') before "
+            "saving, and set_output again after loading.",
+        )
 
 
 def check_sklearn_object(obj, where, fail):
@@ -142,9 +156,8 @@ def check_sklearn_object(obj, where, fail):
             accepts, expected = allowed[name]
             if not accepts(value):
                 fail(f"{where}.{name}", f"must be {expected}; got {value!r}.")
-        elif name == "_sklearn_output_config":  # set_output(transform="pandas")
-            if not _output_config(value):
-                fail(f"{where}.{name}", f"must map methods to one of {_OUTPUT_CONFIGS}.")
+        elif name == "_sklearn_output_config":  # set_output(transform=...)
+            check_output_config(obj, where, fail)
         elif name == "feature_names_in_" and cls is not Pipeline:
             continue  # checked with the fitted state
         elif name not in SKLEARN_ATTRIBUTES[cls]:

@@ -20,6 +20,7 @@ from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, Stan
 
 from skbackprop import MLPScratchClassifier, MLPScratchRegressor, load, save
 from skbackprop._plain_data import SAFE_SKLEARN_CLASSES
+from skbackprop._rollback import CALLBACK_ATTRIBUTES
 from skbackprop._safe_archive import array_references
 from skbackprop._safe_params import SKLEARN_PARAMETERS
 from skbackprop.exceptions import ModelFileError
@@ -128,6 +129,32 @@ INCONSISTENT = {
     "top-is-a-string": lambda model, arrays: "a string",
     "top-is-none": lambda model, arrays: {"type": "tuple", "items": []},
     "top-is-a-bare-scaler": lambda model, arrays: {**scaler(model), "index": 0},
+    **{
+        f"callback{name}-{kind}": set_value(state, name, value)
+        for name in sorted(CALLBACK_ATTRIBUTES)
+        for kind, value in {"string": "abc", "none": None, "list": []}.items()
+    },
+    # fitted state that a warm fit or partial_fit resumes from
+    "loss-curve-string": set_value(state, "loss_curve_", "abc"),
+    "loss-curve-of-strings": set_value(state, "loss_curve_", ["a"]),
+    "n-iter-string": set_value(state, "n_iter_", "3"),
+    "t-negative": set_value(state, "t_", -1),
+    "best-loss-nan": set_value(state, "best_loss_", NAN),
+    "adam-t-string": set_value(lambda m: state(m)["optimizer_"]["state"], "t_", "x"),
+    "adam-moment-string": set_value(
+        lambda m: state(m)["optimizer_"]["state"], "first_moment_", "x"
+    ),
+    "schedule-rate-negative": set_value(
+        lambda m: state(m)["learning_rate_schedule_"]["state"], "learning_rate_", -1e300
+    ),
+    "schedule-rate-infinite": set_value(
+        lambda m: state(m)["learning_rate_schedule_"]["state"],
+        "learning_rate_init_",
+        {"type": "float", "value": "inf"},
+    ),
+    "transform-layer-out-of-range": set_value(
+        lambda m: estimator(m)["params"], "transform_layer", 5
+    ),
     # the pipeline
     "pipeline-memory-path": set_value(lambda m: m["params"], "memory", "/tmp/shared-cache"),
     "pipeline-memory-dict": set_value(
@@ -146,6 +173,15 @@ INCONSISTENT = {
         "_sklearn_output_config",
         {"type": "dict", "items": {"transform": "os.system"}},
     ),
+    **{
+        f"{part}-output-{container}": set_value(
+            lambda m, part=part: (scaler if part == "scaler" else estimator)(m)["state"],
+            "_sklearn_output_config",
+            {"type": "dict", "items": {"transform": container}},
+        )
+        for part in ("scaler", "estimator")
+        for container in ("pandas", "polars")
+    },
     "scaler-n-features": set_value(lambda m: scaler(m)["state"], "n_features_in_", 5),
     "scaler-mean-length": set_array(lambda m: scaler(m)["state"], "mean_", lambda a: a[:-1]),
     "scaler-scale-zero": set_array(lambda m: scaler(m)["state"], "scale_", np.zeros_like),
@@ -198,6 +234,9 @@ INCONSISTENT = {
     "binarizer-target-type": set_value(
         lambda m: state(m)["_label_binarizer"]["state"], "y_type_", "continuous"
     ),
+    "binarizer-multiclass-on-three-as-binary": set_value(
+        lambda m: state(m)["_label_binarizer"]["state"], "y_type_", "binary"
+    ),
     "binarizer-pos-label": set_value(
         lambda m: state(m)["_label_binarizer"]["params"], "pos_label", 2
     ),
@@ -211,6 +250,8 @@ INCONSISTENT = {
         and None
     ),
     "class-counts-length": set_array(state, "_class_counts", lambda a: a[:-1]),
+    "class-counts-strings": set_array(state, "_class_counts", lambda a: a.astype(str)),
+    "scaler-samples-nan": set_value(lambda m: scaler(m)["state"], "n_samples_seen_", NAN),
     "unfitted-with-attributes": lambda model, arrays: estimator(model).update(
         state={"n_features_in_": 4}
     ),
@@ -222,6 +263,21 @@ EXPECTED = {
     "top-is-a-string": "must be a skbackprop estimator or a Pipeline",
     "top-is-none": "must be a skbackprop estimator or a Pipeline",
     "top-is-a-bare-scaler": "must be a skbackprop estimator or a Pipeline",
+    **{
+        f"callback{name}-{kind}": f"sets '{name}': callbacks are run-time objects"
+        for name in CALLBACK_ATTRIBUTES
+        for kind in ("string", "none", "list")
+    },
+    "loss-curve-string": "loss_curve_ must be None or a list of numbers",
+    "loss-curve-of-strings": "loss_curve_ must be None or a list of numbers",
+    "n-iter-string": "n_iter_ must be a count",
+    "t-negative": r"\.t_ must be a count",
+    "best-loss-nan": "best_loss_ must be None or a number",
+    "adam-t-string": "optimizer_.t_ must be a step count",
+    "adam-moment-string": "first_moment_ must be an array",
+    "schedule-rate-negative": "learning_rate_ must be a finite learning rate",
+    "schedule-rate-infinite": "learning_rate_init_ must be a finite learning rate",
+    "transform-layer-out-of-range": "transform_layer=5 does not name",
     "pipeline-memory-path": "memory must be None",
     "pipeline-memory-dict": "memory must be None",
     "pipeline-transform-input": "transform_input",
@@ -232,6 +288,11 @@ EXPECTED = {
     "scaler-unknown-parameter": "with_mean must be True or False",
     "scaler-unknown-attribute": "cache_dir_ is not a parameter or fitted attribute",
     "scaler-output-config": "_sklearn_output_config",
+    **{
+        f"{part}-output-{container}": "_sklearn_output_config must be absent"
+        for part in ("scaler", "estimator")
+        for container in ("pandas", "polars")
+    },
     "scaler-n-features": r"shape \(4,\), expected \(5,\)",
     "scaler-mean-length": r"mean_ has the shape",
     "scaler-scale-zero": "zeros",
@@ -258,9 +319,12 @@ EXPECTED = {
     "binarizer-more-classes": "other classes than classes_",
     "binarizer-other-classes": "other classes than classes_",
     "binarizer-target-type": "target type 'continuous'",
+    "binarizer-multiclass-on-three-as-binary": "'binary' for 3 classes",
     "binarizer-pos-label": "pos_label=1",
     "classes-repeated": "a label twice",
     "class-counts-length": "one count per class",
+    "class-counts-strings": "one count per class",
+    "scaler-samples-nan": "n_samples_seen_ must be a number of samples",
     "unfitted-with-attributes": "is not fitted, yet holds",
 }
 
@@ -296,11 +360,15 @@ def test_a_caching_pipeline_is_refused_at_save_naming_memory(memory, tmp_path):
         (lambda m: setattr(m, "random_state", "/etc/passwd"), r"random_state"),
         (lambda m: setattr(m[0], "copy", "/tmp/file"), r"steps\[0\]\[1\]\.copy"),
         (lambda m: setattr(m[0], "cache_", "/tmp"), r"cache_"),
+        (lambda m: m.set_output(transform="pandas"), r"set_output\(transform='default'\)"),
         (lambda m: setattr(m[-1], "n_features_in_", 7), r"layer sizes"),
         (lambda m: m.steps.pop(0) and setattr(m[0], "alpha", float("nan")), r"alpha"),
         (lambda m: setattr(m, "steps", [m.steps[0]]), r"skbackprop estimator"),
     ],
-    ids=["random-state-path", "scaler-param", "scaler-attribute", "n-features", "nan", "no-est"],
+    ids=[
+        *("random-state-path", "scaler-param", "scaler-attribute", "pandas-output"),
+        *("n-features", "nan", "no-est"),
+    ],
 )
 def test_the_same_mistakes_in_memory_are_refused_at_save(change, message, pipeline, tmp_path):
     model = clone(pipeline).fit(X, Y)
@@ -320,11 +388,35 @@ def test_every_parameter_of_every_allowed_sklearn_class_has_an_allow_list_entry(
     [
         (make_pipeline(MinMaxScaler((-1, 1)), RobustScaler(), tiny()), Y),
         (make_pipeline(StandardScaler(with_mean=False), MLPScratchRegressor(max_iter=2)), X[:, 0]),
+        (make_pipeline(StandardScaler(with_mean=False, with_std=False), tiny()), Y),
+        (
+            make_pipeline(
+                RobustScaler(with_centering=False), RobustScaler(with_scaling=False), tiny()
+            ),
+            Y,
+        ),
         (tiny(), Y),
+        (tiny(), Y % 2),
+        (make_pipeline(StandardScaler(), tiny()).set_output(transform="default"), Y),
+        (tiny(), np.zeros_like(Y)),
+        (tiny(), np.c_[Y % 2, Y // 2]),
         (make_pipeline(MinMaxScaler(), tiny()), None),
         (Pipeline([("skip", "passthrough"), ("scale", MaxAbsScaler()), ("mlp", tiny())]), Y),
     ],
-    ids=["minmax-robust", "regressor", "estimator", "unfitted", "passthrough"],
+    ids=[
+        *(
+            "minmax-robust",
+            "regressor",
+            "standard-off",
+            "robust-off",
+            "estimator",
+            "binary",
+            "default-output",
+            "one-class",
+            "multilabel",
+        ),
+        *("unfitted", "passthrough"),
+    ],
 )
 def test_consistent_models_of_every_shape_round_trip(model, y, tmp_path):
     if y is not None:
@@ -335,3 +427,67 @@ def test_consistent_models_of_every_shape_round_trip(model, y, tmp_path):
     assert repr(loaded) == repr(model)
     if y is not None:
         np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def binarizer(model):
+    return state(model)["_label_binarizer"]["state"]
+
+
+# Files whose model is other than the 3-class pipeline: (model, y, change, message).
+OTHER_MODELS = {
+    "binary-as-multiclass": (
+        lambda: make_pipeline(StandardScaler(), tiny()),
+        Y % 2,
+        set_value(binarizer, "y_type_", "multiclass"),
+        "'multiclass' for 2 classes",
+    ),
+    "binary-as-multilabel": (
+        lambda: make_pipeline(StandardScaler(), tiny()),
+        Y % 2,
+        set_value(binarizer, "y_type_", "multilabel-indicator"),
+        "1 output units for 2 multilabel-indicator classes",
+    ),
+    "sgd-velocity-string": (
+        lambda: tiny(solver="sgd"),
+        Y,
+        set_value(lambda m: m["state"]["optimizer_"]["state"], "velocity_", "x"),
+        "velocity_ must be an array",
+    ),
+    "maxabs-scale-zero": (
+        lambda: make_pipeline(MaxAbsScaler(), tiny()),
+        Y,
+        set_array(lambda m: scaler(m)["state"], "scale_", np.zeros_like),
+        "zeros, which the scaler would divide by",
+    ),
+    "maxabs-scale-none": (
+        lambda: make_pipeline(MaxAbsScaler(), tiny()),
+        Y,
+        set_value(lambda m: scaler(m)["state"], "scale_", None),
+        "scale_ must be a float32 or float64 array",
+    ),
+    **{
+        f"{cls.__name__}-{name}-none": (
+            lambda cls=cls: make_pipeline(cls(), tiny()),
+            Y,
+            set_value(lambda m, name=name: scaler(m)["state"], name, None),
+            f"{name} is None, yet {flag}=True",
+        )
+        for cls, attributes in [
+            (StandardScaler, {"mean_": "with_mean", "var_": "with_std", "scale_": "with_std"}),
+            (RobustScaler, {"center_": "with_centering", "scale_": "with_scaling"}),
+        ]
+        for name, flag in attributes.items()
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_MODELS))
+def test_inconsistent_file_of_another_model_is_refused_at_load(name, tmp_path):
+    make, y, change, message = OTHER_MODELS[name]
+    path = tmp_path / "model.skbp"
+    save(make().fit(X, y), path)
+    load(path)  # the untouched file loads
+    rewrite(path, change)
+    with nothing_runs(), pytest.raises(ModelFileError, match=message) as refused:
+        load(path)
+    assert str(path) in str(refused.value)

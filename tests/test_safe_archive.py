@@ -174,6 +174,20 @@ def long_metadata():
     return with_members(lambda c: c.__setitem__("metadata.json", text))
 
 
+def nested_dicts(key_length, depth):
+    """An unchecked attribute of ``depth`` nested dict records, each keyed by ``key_length`` chars.
+
+    Naming every level after its parents' keys would cost key_length * depth**2.
+    """
+    value = 1
+    for level in range(depth):
+        value = {"type": "dict", "items": {str(level % 10) * key_length: value}}
+    metadata = json.loads(members(io.BytesIO(legitimate_file()[0]))["metadata.json"])
+    metadata["model"]["params"]["steps"][1]["items"][1]["state"]["foo_"] = value
+    text = json.dumps(metadata).encode()
+    return with_members(lambda c: c.__setitem__("metadata.json", text))
+
+
 def n_params():
     return legitimate_file()[1][-1].network_.n_params
 
@@ -188,6 +202,9 @@ CORPUS = {
     **{f"metadata-bomb-{name}": metadata_bomb(method) for name, method in METHODS.items()},
     **{f"lying-size-{name}": lying_member(method) for name, method in METHODS.items()},
     "metadata-json-bomb": long_metadata,
+    "nested-dicts-deep": lambda: nested_dicts(1000, 400),
+    "nested-dicts-long-keys": lambda: nested_dicts(20_000, 30),
+    "dict-key-of-a-million-characters": lambda: nested_dicts(10**6, 1),
     "declared-size-over-cap": lambda: patch_central(
         legitimate_file()[0], "a0.npy", file_size=0xFFFFFFF0
     ),
