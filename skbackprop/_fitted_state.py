@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from ._hidden_features import check_transform_layer
 from ._safe_params import is_bool, is_int
 
 __all__ = ["check_fitted_state"]
@@ -72,11 +73,7 @@ def check_fitted_state(est, state, where, fail):
 def _check_transform_layer(est, where, fail):
     if not hasattr(est, "_transform_layer_index"):
         return
-    if len(est.network_.layer_sizes) == 2:  # no hidden layer: transform refuses anyway
-        if not is_int(est.transform_layer):
-            fail(f"{where}.transform_layer", "must be an int.")
-        return
-    try:
-        est._transform_layer_index()
+    try:  # the check fit makes; without hidden layers any int is accepted
+        check_transform_layer(est.transform_layer, len(est.network_.layer_sizes) - 2)
     except (TypeError, ValueError) as exc:
         fail(f"{where}.transform_layer", str(exc))
