@@ -22,7 +22,7 @@ from sklearn.preprocessing import (
 from . import registry
 from ._rollback import CALLBACK_ATTRIBUTES
 from .exceptions import ModelFileError
-from .network import Network
+from .network import Network, count_params
 
 __all__ = [
     "JSON_SCALARS",
@@ -287,7 +287,7 @@ class Decoder:
         if not (isinstance(params, np.ndarray) and params.dtype.kind == "f" and params.ndim == 1):
             refuse(self.path, f"{where}.params must be a 1-D float array.")
         # Checked before Network() allocates its own vector from the sizes alone.
-        n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+        n_params = count_params(sizes)
         if params.size != n_params:
             refuse(
                 self.path,

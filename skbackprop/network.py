@@ -109,7 +109,7 @@ class Network:
     @property
     def n_params(self):
         """Number of weights and biases."""
-        return sum((n_in + 1) * n_out for n_in, n_out in self._fans())
+        return count_params(self.layer_sizes)
 
     @property
     def weights(self):
@@ -367,6 +367,11 @@ class Network:
         Zs, As = self.forward(X, workspace, masks)
         value = self.loss(Y, As[-1], loss, alpha, sample_weight, workspace)
         return value, self.backward(Y, Zs, As, loss, alpha, sample_weight, workspace, masks)
+
+
+def count_params(layer_sizes):
+    """Number of weights and biases of a network with these layer sizes (inputs first)."""
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
 
 
 def _one_per_hidden_layer(activations, layer_sizes):
